@@ -1,0 +1,14 @@
+// Subcommands of the crashfs binary.  Each add_*_command registers one
+// subcommand on the app; its callback stores the process exit code in
+// `exit_code` (see exit_codes.h).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace crashfs::cli {
+
+void add_dump_command(CLI::App& app, int& exit_code);
+void add_record_command(CLI::App& app, int& exit_code);
+void add_unmount_command(CLI::App& app, int& exit_code);
+
+}  // namespace crashfs::cli

@@ -1,0 +1,11 @@
+// Exit codes of the crashfs command, shared by every subcommand.
+#pragma once
+
+namespace crashfs::cli {
+
+inline constexpr int kExitOk = 0;         // nothing wrong found
+inline constexpr int kExitViolation = 1;  // a checker found a violation
+inline constexpr int kExitUsage = 2;      // bad arguments or environment (missing file, no FUSE)
+inline constexpr int kExitHarness = 3;    // crashfs itself failed (a checker timed out, a trace is damaged)
+
+}  // namespace crashfs::cli

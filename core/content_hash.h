@@ -1,0 +1,26 @@
+// 128-bit content hash (XXH3-128) used to dedup crash states and to cache
+// checker verdicts per distinct file version.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace crashfs {
+
+struct ContentHash {
+  std::uint64_t lo = 0;
+  std::uint64_t hi = 0;
+  bool operator==(const ContentHash&) const = default;
+  auto operator<=>(const ContentHash&) const = default;
+  std::string hex() const;  // 32 lowercase hex digits
+};
+
+ContentHash hash_bytes(std::string_view bytes);
+
+struct ContentHashHasher {
+  std::size_t operator()(const ContentHash& h) const noexcept { return static_cast<std::size_t>(h.lo ^ (h.hi * 0x9e3779b97f4a7c15ull)); }
+};
+
+}  // namespace crashfs

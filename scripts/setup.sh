@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything crashfs needs to build and test, from Debian packages.
+# Idempotent and non-interactive; safe to run on every CI job.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache
+  libfuse3-dev fuse3
+  libboost-test-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  libxxhash-dev libsqlite3-dev sqlite3
+  git tar
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi
+
+if [ ! -e /dev/fuse ]; then
+  echo "setup: /dev/fuse is missing: crashfs cannot mount here (load the fuse module or run the container with --device /dev/fuse)" >&2
+  exit 2
+fi
