@@ -98,6 +98,8 @@ std::string describe_op(const Record& rec, const PathTracker& paths) {
       return fmt::format("removexattr {} {}", path(), rec.name);
     case RecordType::kMark:
       return fmt::format("mark \"{}\"", rec.data);
+    case RecordType::kSession:
+      return fmt::format("session {}", rec.data);
   }
   return std::string(op);
 }

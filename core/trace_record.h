@@ -47,8 +47,10 @@ enum class RecordType : std::uint8_t {
   kSetXattr = 21,
   kRemoveXattr = 22,
   kMark = 23,       // user mark: data = label
+  kSession = 24,    // first record: data = JSON {"dir": absolute recorded directory,
+                    //   "command": [argv...], "crashfs": version, "started_ns": time}
 };
-inline constexpr int kMaxRecordType = 23;
+inline constexpr int kMaxRecordType = 24;
 
 // Field bits, in wire order.
 enum Field : std::uint32_t {
@@ -99,6 +101,7 @@ inline constexpr std::array<std::uint32_t, kMaxRecordType + 1> kRecordFields = {
     kFNode | kFName | kFFlags | kFData,                                             // SetXattr
     kFNode | kFName,                                                                // RemoveXattr
     kFData,                                                                         // Mark
+    kFData,                                                                         // Session
 };
 
 // Record flags.
