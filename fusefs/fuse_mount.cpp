@@ -1,0 +1,65 @@
+#include "fusefs/fuse_mount.h"
+
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "fusefs/recording_fs.h"
+
+namespace crashfs::fusefs {
+namespace {
+
+// Workers: enough for parallel reads of several processes; mutations are
+// serialized by the Journal anyway.
+constexpr int kWorkerThreads = 8;
+
+}  // namespace
+
+FuseMount::~FuseMount() { stop(); }
+
+Status FuseMount::mount(RecordingFs& fs, const std::string& dir, std::unique_ptr<FuseMount>& out) {
+  std::unique_ptr<FuseMount> m(new FuseMount);
+  m->ordered_ = fs.recording();
+  std::vector<std::string> argv_storage = {
+      "crashfs", "-o", "fsname=crashfs,subtype=crashfs,default_permissions,allow_other,auto_unmount"};
+  std::vector<char*> argv;
+  for (auto& a : argv_storage) argv.push_back(a.data());
+  fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
+  const fuse_lowlevel_ops& ops = RecordingFs::operations();
+  m->session_ = fuse_session_new(&args, &ops, sizeof ops, &fs);
+  fuse_opt_free_args(&args);
+  if (m->session_ == nullptr) return Status::io_error("cannot create the FUSE session (see the libfuse message above)");
+  if (fuse_session_mount(m->session_, dir.c_str()) != 0) {
+    fuse_session_destroy(m->session_);
+    m->session_ = nullptr;
+    return Status::io_error(fmt::format(
+        "cannot mount the recording file system on {} (see the fusermount3 message above; "
+        "a stale mount there is cleared by `crashfs unmount {}`)",
+        dir, dir));
+  }
+  m->mounted_ = true;
+  out = std::move(m);
+  return Status::ok();
+}
+
+void FuseMount::serve() {
+  loop_ = std::make_unique<RequestLoop>(session_, ordered_, kWorkerThreads);
+  loop_->start();
+}
+
+void FuseMount::stop() {
+  if (session_ == nullptr) return;
+  if (loop_) {
+    loop_->stop();
+    loop_.reset();
+  }
+  if (mounted_) {
+    fuse_session_unmount(session_);  // lazy: never blocks on a busy mount
+    mounted_ = false;
+  }
+  fuse_session_destroy(session_);
+  session_ = nullptr;
+}
+
+}  // namespace crashfs::fusefs

@@ -1,0 +1,101 @@
+// RecordingFs: extended attributes, and the Mark xattr.
+#include <sys/xattr.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "fusefs/recording_fs.h"
+#include "fusefs/recording_fs_internal.h"
+
+namespace crashfs::fusefs {
+
+void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
+                           int flags) {
+  Node* n = node(ino);
+  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  const Caller who = caller(req);
+  if (std::strcmp(name, kMarkXattr) == 0) {
+    // A label for this point of the trace, not an attribute: never stored.
+    auto lock = journal_.lock();
+    Record rec;
+    rec.type = RecordType::kMark;
+    rec.data = std::string_view(value, size);
+    const Status st = journal_.append(rec, who);
+    lock.unlock();
+    spdlog::debug("mark {}", std::string_view(value, size));
+    if (!st) return fail_trace(req, st);
+    return (void)fuse_reply_err(req, 0);
+  }
+  auto lock = journal_.lock();
+  if (::setxattr(ProcPath(n->fd).c_str(), name, value, size, flags) != 0) {
+    const int err = errno;
+    lock.unlock();
+    return (void)fuse_reply_err(req, err);
+  }
+  Record rec;
+  rec.type = RecordType::kSetXattr;
+  rec.node = n->id;
+  rec.name = name;
+  rec.flags = static_cast<std::uint32_t>(flags);
+  rec.data = std::string_view(value, size);
+  const Status st = journal_.append(rec, who);
+  lock.unlock();
+  if (!st) return fail_trace(req, st);
+  fuse_reply_err(req, 0);
+}
+
+void RecordingFs::removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
+  Node* n = node(ino);
+  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  const Caller who = caller(req);
+  auto lock = journal_.lock();
+  if (::removexattr(ProcPath(n->fd).c_str(), name) != 0) {
+    const int err = errno;
+    lock.unlock();
+    return (void)fuse_reply_err(req, err);
+  }
+  Record rec;
+  rec.type = RecordType::kRemoveXattr;
+  rec.node = n->id;
+  rec.name = name;
+  const Status st = journal_.append(rec, who);
+  lock.unlock();
+  if (!st) return fail_trace(req, st);
+  fuse_reply_err(req, 0);
+}
+
+void RecordingFs::getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
+  spdlog::debug("getxattr {} {}", ino, name);
+  Node* n = node(ino);
+  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  const ProcPath proc(n->fd);
+  if (size == 0) {
+    const ssize_t len = ::getxattr(proc.c_str(), name, nullptr, 0);
+    if (len < 0) return (void)fuse_reply_err(req, errno);
+    return (void)fuse_reply_xattr(req, static_cast<std::size_t>(len));
+  }
+  std::unique_ptr<char[]> value(new char[size]);
+  const ssize_t len = ::getxattr(proc.c_str(), name, value.get(), size);
+  if (len < 0) return (void)fuse_reply_err(req, errno);
+  fuse_reply_buf(req, value.get(), static_cast<std::size_t>(len));
+}
+
+void RecordingFs::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
+  Node* n = node(ino);
+  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  const ProcPath proc(n->fd);
+  if (size == 0) {
+    const ssize_t len = ::listxattr(proc.c_str(), nullptr, 0);
+    if (len < 0) return (void)fuse_reply_err(req, errno);
+    return (void)fuse_reply_xattr(req, static_cast<std::size_t>(len));
+  }
+  std::unique_ptr<char[]> value(new char[size]);
+  const ssize_t len = ::listxattr(proc.c_str(), value.get(), size);
+  if (len < 0) return (void)fuse_reply_err(req, errno);
+  fuse_reply_buf(req, value.get(), static_cast<std::size_t>(len));
+}
+
+}  // namespace crashfs::fusefs
