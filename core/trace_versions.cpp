@@ -1,0 +1,57 @@
+#include "core/trace_versions.h"
+
+namespace crashfs {
+
+TraceVersions::TraceVersions(StateBuilder& builder) {
+  const TraceIndex& index = builder.index();
+  const Trace& trace = index.trace();
+  const BaseResolver& base = builder.base();
+  const FsImage& initial = builder.initial();
+  initial.nodes().for_each([&](NodeId id, const FsNodePtr& n) {
+    if (n->kind == NodeKind::kFile) record_node(initial, id, 0, base);
+  });
+  // Walk all records, tracking the operation index each one follows.
+  std::size_t next_op = 0;
+  for (std::uint32_t r = 0; r < trace.records().size(); ++r) {
+    const Record& rec = trace.records()[r];
+    const bool is_op = next_op < trace.ops().size() && trace.ops()[next_op] == r;
+    if (is_op) ++next_op;
+    const bool completes = rec.type == RecordType::kRelease || rec.type == RecordType::kFsync ||
+                           rec.type == RecordType::kFdatasync || rec.type == RecordType::kRename;
+    if (!completes) continue;
+    const FsImage& image = next_op == 0 ? initial : builder.process_kill(next_op - 1);
+    record_node(image, rec.node, rec.seq, base);
+    if (rec.type == RecordType::kRename && (rec.flags & kRenameExchange)) record_node(image, rec.victim, rec.seq, base);
+  }
+}
+
+void TraceVersions::record_node(const FsImage& image, NodeId node, Seq seq, const BaseResolver& base) {
+  const FsNode* n = image.node(node);
+  if (n == nullptr || n->kind != NodeKind::kFile) return;
+  const ContentHash hash = n->content_hash(base);
+  for (const Link& link : n->links) {
+    if (image.lookup(link.parent, link.name) != node) continue;
+    const auto dir = image.path_of(link.parent);
+    if (!dir) continue;
+    std::string path = dir->empty() ? std::string(link.name) : *dir + "/" + std::string(link.name);
+    auto& list = by_path_[std::move(path)];
+    if (list.empty() || list.back().first != hash) list.emplace_back(hash, seq);
+  }
+}
+
+bool TraceVersions::was_complete(std::string_view path, const ContentHash& hash, Seq crash_point) const {
+  const auto* list = versions(path);
+  if (list == nullptr) return false;
+  for (const auto& [h, seq] : *list) {
+    if (seq > crash_point) break;
+    if (h == hash) return true;
+  }
+  return false;
+}
+
+const std::vector<std::pair<ContentHash, Seq>>* TraceVersions::versions(std::string_view path) const {
+  auto it = by_path_.find(std::string(path));
+  return it == by_path_.end() ? nullptr : &it->second;
+}
+
+}  // namespace crashfs

@@ -1,0 +1,37 @@
+// TraceVersions: the VersionHistory of a trace (checkers/checker.h).
+//
+// Walks the crash-free run once and records, per path, the content hash a
+// file had at each moment it was complete:
+//   - before the run: every pre-existing file the trace knows (seq 0);
+//   - at a Release, Fsync or Fdatasync of its node (every path it has then);
+//   - at a Rename that moved it there (both nodes of an exchange).
+// was_complete(path, hash, p) is then a lookup filtered by seq <= p.
+// Hashes are XXH3-128 of the bytes, as FileEntry::hash.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "core/state_builder.h"
+
+namespace crashfs {
+
+class TraceVersions : public VersionHistory {
+ public:
+  // Walks every record once (uses builder's process-kill images).
+  explicit TraceVersions(StateBuilder& builder);
+
+  bool was_complete(std::string_view path, const ContentHash& hash, Seq crash_point) const override;
+  // Every version of `path`: (hash, seq when it was complete), in seq order.
+  const std::vector<std::pair<ContentHash, Seq>>* versions(std::string_view path) const;
+
+ private:
+  void record_node(const FsImage& image, NodeId node, Seq seq, const BaseResolver& base);
+
+  std::unordered_map<std::string, std::vector<std::pair<ContentHash, Seq>>> by_path_;
+};
+
+}  // namespace crashfs
