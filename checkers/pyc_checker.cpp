@@ -1,0 +1,186 @@
+#include "checkers/pyc_checker.h"
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "checkers/glob.h"
+#include "checkers/pyc_location.h"
+
+namespace crashfs {
+
+namespace {
+
+// Everything a verdict depends on besides the pyc's own bytes.
+struct VerdictKey {
+  ContentHash pyc;
+  bool legacy = false;
+  std::uint16_t reader_magic = 0;  // 0: any
+  bool has_source = false;
+  std::int64_t source_mtime_ns = 0;
+  std::uint64_t source_size = 0;
+  ContentHash source;
+  bool operator==(const VerdictKey&) const = default;
+};
+
+struct VerdictKeyHasher {
+  std::size_t operator()(const VerdictKey& k) const noexcept {
+    std::size_t h = ContentHashHasher{}(k.pyc);
+    const auto mix = [&h](std::uint64_t v) { h = (h ^ v) * 0x100000001b3ull + 0x9e3779b97f4a7c15ull; };
+    mix(k.legacy);
+    mix(k.reader_magic);
+    mix(k.has_source);
+    mix(static_cast<std::uint64_t>(k.source_mtime_ns));
+    mix(k.source_size);
+    mix(ContentHashHasher{}(k.source));
+    return h;
+  }
+};
+
+// What a loader does with a legacy DIR/NAME.pyc that has its NAME.py beside it.
+bool python3_legacy_beside_source(std::string_view bytes) {
+  if (bytes.size() < 4) return false;
+  const PythonRelease* release = find_release_by_magic(read_le16(bytes, 0));
+  return release && !release->is_python2();
+}
+
+PycVerdict judge(std::string_view bytes, const PycLocation& loc, const std::optional<SourceInfo>& source) {
+  if (loc.kind == PycLocation::Kind::kLegacy && source && python3_legacy_beside_source(bytes)) {
+    // Python 3 uses __pycache__ when the source exists; Python 2 rejects the magic.
+    PycVerdict v;
+    v.header.release = find_release_by_magic(read_le16(bytes, 0));
+    v.header.reason = "a Python 3 pyc in the legacy location beside its source is never read";
+    return v;
+  }
+  return validate_pyc(bytes, source, loc.reader);
+}
+
+std::vector<Seq> ops_at(const StateView& state, const FileEntry& entry, std::uint64_t offset) {
+  std::vector<Seq> ops;
+  if (entry.size == 0) return ops;
+  // An EOF failure sits just past the end: the last byte is what was cut short.
+  const std::uint64_t at = std::min<std::uint64_t>(offset, entry.size - 1);
+  for (const Provenance& p : state.provenance(entry, at, 1))
+    if (p.seq != 0 && std::find(ops.begin(), ops.end(), p.seq) == ops.end()) ops.push_back(p.seq);
+  return ops;
+}
+
+std::uint64_t first_difference(std::string_view a, std::string_view b) {
+  const auto [ia, ib] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  return static_cast<std::uint64_t>(ia - a.begin());
+}
+
+class PycChecker : public Checker {
+ public:
+  explicit PycChecker(std::string glob) : glob_(std::move(glob)) {}
+
+  std::string name() const override { return "pyc"; }
+
+  void check(const CheckContext& ctx, std::vector<Violation>& out) override {
+    for (const FileEntry& entry : ctx.state.entries()) {
+      if (entry.kind != NodeKind::kFile || !glob_match(glob_, entry.path)) continue;
+      const auto loc = locate_pyc(entry.path);
+      if (!loc) continue;
+      const FileEntry* source = ctx.state.find(loc->source_path);
+      if (source && source->kind != NodeKind::kFile) source = nullptr;
+      // Python 3 looks in __pycache__ only for a source it found.
+      if (loc->kind == PycLocation::Kind::kPycache && !source) continue;
+      check_file(ctx, entry, *loc, source, out);
+    }
+  }
+
+ private:
+  void check_file(const CheckContext& ctx, const FileEntry& entry, const PycLocation& loc, const FileEntry* source,
+                  std::vector<Violation>& out) {
+    VerdictKey key;
+    key.pyc = entry.hash;
+    key.legacy = loc.kind == PycLocation::Kind::kLegacy;
+    key.reader_magic = loc.reader ? loc.reader->magic : 0;
+    if (source) {
+      key.has_source = true;
+      key.source_mtime_ns = source->mtime_ns;
+      key.source_size = source->size;
+      key.source = source->hash;
+    }
+    std::string bytes;  // read only on a cache miss or a violation
+    const PycVerdict verdict = cached_verdict(key, [&] {
+      bytes = ctx.state.read(entry);
+      std::optional<SourceInfo> info;
+      std::string source_bytes;
+      if (source) {
+        info = SourceInfo{source->mtime_ns, source->size, std::nullopt};
+        if (needs_source_bytes(bytes)) {
+          source_bytes = ctx.state.read(*source);
+          info->bytes = source_bytes;
+        }
+      }
+      return judge(bytes, loc, info);
+    });
+
+    const std::string_view label = verdict.header.release ? verdict.header.release->label : "?";
+    if (verdict.outcome() == PycOutcome::kImportFails) {
+      const marshal::LoadError& error = *verdict.body.error;
+      Violation v;
+      v.checker = name();
+      v.path = entry.path;
+      v.offset = error.offset;
+      v.grade = "bad-body";
+      v.reason = fmt::format(
+          "Python {} accepts the header ({}) but the body does not load: importing {} fails with {}: {} at "
+          "offset {} until the .pyc is deleted",
+          label, verdict.header.reason, loc.source_path.empty() ? entry.path : loc.source_path, error.exception,
+          error.message, error.offset);
+      v.ops = ops_at(ctx.state, entry, error.offset);
+      out.push_back(std::move(v));
+      return;
+    }
+    if (verdict.outcome() != PycOutcome::kLoads) return;
+    // A body that loads is not proof: a zero tail or a torn piece can still parse.
+    if (ctx.versions.was_complete(entry.path, entry.hash, ctx.crash_point)) return;
+    const FileEntry* intended = ctx.completed.find(entry.path);
+    if (!intended || intended->kind != NodeKind::kFile || intended->hash == entry.hash) return;
+    if (bytes.empty()) bytes = ctx.state.read(entry);
+    const std::uint64_t offset = first_difference(bytes, ctx.completed.read(*intended));
+    Violation v;
+    v.checker = name();
+    v.path = entry.path;
+    v.offset = offset;
+    v.grade = "silent-corruption";
+    v.reason = fmt::format(
+        "Python {} loads this pyc ({}) but its bytes differ from every complete version the writer produced, "
+        "first at offset {}: the module would run with wrong code or constants",
+        label, verdict.header.reason, offset);
+    v.ops = ops_at(ctx.state, entry, offset);
+    out.push_back(std::move(v));
+  }
+
+  // A checked hash-based pyc (3.7+ flags 0b11) is verified against the source bytes.
+  static bool needs_source_bytes(std::string_view pyc) {
+    if (pyc.size() < 8) return false;
+    const PythonRelease* release = find_release_by_magic(read_le16(pyc, 0));
+    return release && release->has_flags() && read_le32(pyc, 4) == (kPycHashBased | kPycCheckSource);
+  }
+
+  template <class Compute>
+  PycVerdict cached_verdict(const VerdictKey& key, Compute compute) {
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    }
+    PycVerdict verdict = compute();
+    std::lock_guard lock(mutex_);
+    return cache_.emplace(key, std::move(verdict)).first->second;
+  }
+
+  std::string glob_;
+  std::mutex mutex_;
+  std::unordered_map<VerdictKey, PycVerdict, VerdictKeyHasher> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_pyc_checker(std::string glob) { return std::make_unique<PycChecker>(std::move(glob)); }
+
+}  // namespace crashfs
