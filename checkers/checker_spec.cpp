@@ -1,0 +1,126 @@
+#include "checkers/checker_spec.h"
+
+#include "checkers/atomic_checker.h"
+#include "checkers/journal_checker.h"
+#include "checkers/journal_format.h"
+#include "checkers/pyc_checker.h"
+
+namespace crashfs {
+namespace {
+
+constexpr std::string_view kUsage =
+    "expected NAME[:ARG][@GLOB]: pyc[@GLOB], journal:FORMAT@GLOB, atomic@GLOB, sqlite[@GLOB] or cmd:COMMAND";
+
+std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+Status bad(std::string_view text, std::string problem) {
+  return Status::invalid_argument("--checker " + quoted(text) + ": " + problem);
+}
+
+Status normalise_glob(std::string_view text, std::string_view glob, std::string& out) {
+  if (glob.empty()) return bad(text, "empty glob after '@'; give the files to check, e.g. @data/*.log, or drop the '@'");
+  if (glob.front() == '/')
+    return bad(text, "glob " + quoted(glob) + " starts with '/'; globs match paths relative to the recorded directory, drop the leading '/'");
+  while (glob.substr(0, 2) == "./") glob.remove_prefix(2);
+  if (glob.empty()) return bad(text, "glob names the recorded directory itself; name files, e.g. @**/*.log");
+  out = std::string(glob);
+  return Status::ok();
+}
+
+}  // namespace
+
+Status parse_checker_spec(std::string_view text, CheckerSpec& out) {
+  out = CheckerSpec{};
+  out.text = std::string(text);
+  if (text.empty()) return Status::invalid_argument("empty --checker; " + std::string(kUsage));
+  const std::size_t name_end = text.find_first_of(":@");
+  out.name = std::string(text.substr(0, name_end));
+  std::string_view rest = name_end == std::string_view::npos ? std::string_view{} : text.substr(name_end);
+
+  if (out.name == "cmd") {
+    if (rest.empty() || rest.front() != ':' || rest.size() == 1)
+      return bad(text, "cmd needs a command after 'cmd:', e.g. --checker \"cmd:python3 -c 'import m'\"");
+    out.arg = std::string(rest.substr(1));
+    return Status::ok();
+  }
+
+  bool has_arg = false, has_glob = false;
+  std::string_view arg, glob;
+  if (!rest.empty() && rest.front() == ':') {
+    has_arg = true;
+    const std::size_t at = rest.find('@');
+    arg = rest.substr(1, at == std::string_view::npos ? std::string_view::npos : at - 1);
+    rest = at == std::string_view::npos ? std::string_view{} : rest.substr(at);
+  }
+  if (!rest.empty()) {  // starts with '@'
+    has_glob = true;
+    glob = rest.substr(1);
+  }
+  if (has_glob) {
+    std::string g;
+    if (Status s = normalise_glob(text, glob, g); !s) return s;
+    out.globs.push_back(std::move(g));
+  }
+
+  if (out.name == "pyc" || out.name == "atomic" || out.name == "sqlite") {
+    if (has_arg)
+      return bad(text, out.name + " takes no ':' argument; to choose files write " + out.name + "@" +
+                           (arg.empty() ? std::string("GLOB") : std::string(arg)));
+    if (out.name == "pyc" && !has_glob) out.globs = {"**/*.pyc"};
+    if (out.name == "sqlite" && !has_glob) out.globs = {"**/*.db", "**/*.sqlite", "**/*.sqlite3"};
+    if (out.name == "atomic" && !has_glob) return bad(text, "atomic needs the files to check, e.g. atomic@settings.conf");
+    return Status::ok();
+  }
+  if (out.name == "journal") {
+    const auto formats = journal_format_names();
+    if (!has_arg || arg.empty())
+      return bad(text, "journal needs a format, e.g. journal:u32le@data/*.log; formats: " + joined(formats));
+    if (!make_journal_format(arg)) return bad(text, "unknown journal format " + quoted(arg) + "; formats: " + joined(formats));
+    if (!has_glob) return bad(text, "journal needs the files to check, e.g. journal:" + std::string(arg) + "@data/*.log");
+    out.arg = std::string(arg);
+    return Status::ok();
+  }
+  if (out.name.empty()) return bad(text, "missing checker name; " + std::string(kUsage));
+  return bad(text, "unknown checker " + quoted(out.name) + "; " + std::string(kUsage));
+}
+
+Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<CheckerSpec>& out) {
+  out.clear();
+  for (const auto& text : texts) {
+    CheckerSpec spec;
+    if (Status s = parse_checker_spec(text, spec); !s) return s;
+    out.push_back(std::move(spec));
+  }
+  return Status::ok();
+}
+
+bool built_by_cli(const CheckerSpec& spec) { return spec.name == "sqlite" || spec.name == "cmd"; }
+
+Status make_checker(const CheckerSpec& spec, std::unique_ptr<Checker>& out) {
+  out.reset();
+  if (spec.name == "journal") {
+    out = make_journal_checker(spec.arg, spec.globs.at(0));
+    if (!out) return Status::invalid_argument("--checker " + quoted(spec.text) + ": unknown journal format " + quoted(spec.arg));
+    return Status::ok();
+  }
+  if (spec.name == "atomic") {
+    out = make_atomic_checker(spec.globs.at(0));
+    return Status::ok();
+  }
+  if (spec.name == "pyc") {
+    out = make_pyc_checker(spec.globs.at(0));
+    return Status::ok();
+  }
+  if (built_by_cli(spec))
+    return Status::unsupported("--checker " + quoted(spec.text) + ": " + spec.name +
+                               " checkers are built by the CLI, not by make_checker()");
+  return Status::invalid_argument("--checker " + quoted(spec.text) + ": unknown checker " + quoted(spec.name));
+}
+
+}  // namespace crashfs

@@ -1,0 +1,48 @@
+// Checker specs: parsing `--checker NAME[:ARG][@GLOB]` (repeatable) and
+// creating the checkers they name.
+//
+// Accepted specs (globs as in glob.h, relative to the recorded directory):
+//   pyc[@GLOB]            Python bytecode caches; default glob **/*.pyc
+//   journal:FORMAT@GLOB   journals; FORMAT from journal_format_names()
+//                         (u32le, u32le+crc32c, shake, ninja-log, ...);
+//                         the glob is required
+//   atomic@GLOB           atomically replaced files; the glob is required
+//   sqlite[@GLOB]         SQLite databases; default globs **/*.db,
+//                         **/*.sqlite, **/*.sqlite3
+//   cmd:COMMAND           a user command run on each rebuilt state; the whole
+//                         rest of the spec is the command, '@' and ':'
+//                         included (`cmd:python3 -c 'import m'`)
+// A glob may start with "./" (dropped); a leading '/' is an error.
+//
+// make_checker() builds pyc, journal and atomic checkers.  sqlite and cmd
+// are parsed and validated here but built by the CLI (they need libsqlite3,
+// a scratch directory and child processes, which checkers/ may not touch):
+// for those make_checker() returns Status::unsupported and leaves `out`
+// null; built_by_cli() tells them apart beforehand.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "checkers/checker.h"
+#include "core/status.h"
+
+namespace crashfs {
+
+struct CheckerSpec {
+  std::string text;                // as given, for messages
+  std::string name;                // "pyc", "journal", "atomic", "sqlite" or "cmd"
+  std::string arg;                 // journal: FORMAT; cmd: COMMAND; else empty
+  std::vector<std::string> globs;  // defaults filled in; empty for cmd
+};
+
+Status parse_checker_spec(std::string_view text, CheckerSpec& out);
+// Parses every spec; stops at the first bad one.
+Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<CheckerSpec>& out);
+
+bool built_by_cli(const CheckerSpec& spec);
+Status make_checker(const CheckerSpec& spec, std::unique_ptr<Checker>& out);
+
+}  // namespace crashfs

@@ -1,0 +1,274 @@
+#include "checkers/journal_checker.h"
+
+#include <algorithm>
+
+#include "checkers/glob.h"
+
+namespace crashfs {
+namespace {
+
+constexpr std::uint64_t kNone = ~std::uint64_t{0};
+
+std::string entry_at(std::size_t index, std::uint64_t offset) {
+  return "entry " + std::to_string(index) + " at offset " + std::to_string(offset);
+}
+
+std::string plural(std::size_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+// First offset in [offset, offset + length) where `state` and `other`
+// differ (a missing byte in `other` counts as a difference), or kNone.
+std::uint64_t first_difference(std::string_view state, std::string_view other, std::uint64_t offset, std::uint64_t length) {
+  const std::uint64_t end = offset + length;
+  for (std::uint64_t i = offset; i < end; ++i)
+    if (i >= other.size() || state[i] != other[i]) return i;
+  return kNone;
+}
+
+bool all_zero(std::string_view bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == 0; });
+}
+
+// True if the damage at `offset` is only the state ending inside an entry
+// the writer completed: the state's bytes from there are a prefix of an
+// entry the completed state holds whole.  Resynchronisation may then have
+// found frames inside that entry's payload, not hidden entries.
+bool torn_prefix_of_completed(const JournalParse& completed_parse, std::string_view state, std::string_view completed,
+                              std::uint64_t offset) {
+  for (const auto& e : completed_parse.entries) {
+    if (e.offset != offset) continue;
+    return e.offset + e.size >= state.size() && completed.size() >= state.size() &&
+           state.substr(offset) == completed.substr(offset, state.size() - offset);
+  }
+  return false;
+}
+
+std::string consequence(const JournalDamage& d) {
+  switch (d.response) {
+    case ReaderResponse::kReset:
+      return "full rebuild: data lost (" + plural(d.entry_index + d.hidden_entries, "entry", "entries") + " discarded)";
+    case ReaderResponse::kTruncate:
+      return plural(d.hidden_entries, "later entry", "later entries") + " lost";
+    case ReaderResponse::kSkip:
+      return std::to_string(d.length) + " bytes dropped" +
+             (d.hidden_entries ? ", holding " + plural(d.hidden_entries, "complete entry", "complete entries") : "");
+    case ReaderResponse::kTrim: return "nothing after it is read";
+  }
+  return {};
+}
+
+JournalFinding mid_file_damage(const JournalParse& parse, const JournalDamage& d) {
+  JournalFinding f;
+  f.offset = d.offset;
+  f.grade = "mid-file-damage";
+  f.reason = d.what + " at " + entry_at(d.entry_index, d.offset);
+  if (d.hidden_entries)
+    f.reason += "; " + plural(d.hidden_entries, "complete entry follows", "complete entries follow") + " from offset " +
+                std::to_string(d.resume_offset);
+  else if (d.resume_offset)
+    f.reason += "; entries follow from offset " + std::to_string(d.resume_offset);
+  f.reason += "; the reader " + std::string(describe(d.response)) + ": " + consequence(d);
+  std::uint64_t start = d.offset;
+  if (d.short_frame && d.entry_index > 0 && d.entry_index <= parse.entries.size()) {
+    // The reader stopped inside garbage; the half-written entry that caused
+    // it may have been read as part of the entry before.
+    const JournalEntry& before = parse.entries[d.entry_index - 1];
+    f.reason += " (entry " + std::to_string(d.entry_index - 1) + " at offset " + std::to_string(before.offset) +
+                " may hold the start of a half-written entry)";
+    start = before.offset;
+  }
+  const std::uint64_t end = d.resume_offset > d.offset ? d.resume_offset : d.offset + d.length;
+  f.ranges.push_back({JournalFinding::View::kState, start, end - start});
+  return f;
+}
+
+void judge_entries(const JournalParse& parse, std::string_view state, std::optional<std::string_view> completed,
+                   std::vector<JournalFinding>& out) {
+  std::size_t bad = 0;
+  JournalFinding first;
+  for (std::size_t i = 0; i < parse.entries.size(); ++i) {
+    const JournalEntry& e = parse.entries[i];
+    JournalFinding f;
+    if (!e.suspect.empty()) {
+      f.offset = e.offset;
+      f.grade = "silent-corruption";
+      f.reason = entry_at(i, e.offset) + " is accepted by the reader but no writer writes it: " + e.suspect;
+      f.ranges.push_back({JournalFinding::View::kState, e.offset, e.size});
+    } else if (completed) {
+      const std::uint64_t diff = first_difference(state, *completed, e.offset, e.size);
+      if (diff == kNone) continue;
+      const std::uint64_t end = e.offset + e.size;
+      const bool last = i + 1 == parse.entries.size();
+      f.offset = diff;
+      f.grade = last ? "torn-undetectable" : "silent-corruption";
+      f.reason = entry_at(i, e.offset) + " (" + std::to_string(e.size) + " bytes) differs from what the writer wrote from offset " +
+                 std::to_string(diff) + (all_zero(state.substr(diff, end - diff)) ? " (reads as zeros)" : "") +
+                 " and the format cannot tell: the reader accepts wrong bytes";
+      f.ranges.push_back({JournalFinding::View::kState, diff, end - diff});
+      if (completed->size() > diff)
+        f.ranges.push_back({JournalFinding::View::kCompleted, diff, std::min<std::uint64_t>(end, completed->size()) - diff});
+    } else {
+      continue;
+    }
+    if (bad++ == 0) first = std::move(f);
+  }
+  if (bad == 0) return;
+  if (bad > 1) first.reason += " (" + std::to_string(bad) + " such entries in all)";
+  out.push_back(std::move(first));
+}
+
+void judge_acked(const JournalFormat& format, const JournalParse* parse, std::optional<std::string_view> state,
+                 std::string_view acked, std::vector<JournalFinding>& out) {
+  const JournalParse acked_parse = format.parse(acked);
+  std::size_t lost = 0;
+  JournalFinding first;
+  for (std::size_t j = 0; j < acked_parse.entries.size(); ++j) {
+    const JournalEntry& a = acked_parse.entries[j];
+    std::string why;
+    if (!state) {
+      why = "the file is missing";
+    } else {
+      // Entries are in file order: binary search by offset.
+      auto got = std::lower_bound(parse->entries.begin(), parse->entries.end(), a.offset,
+                                  [](const JournalEntry& e, std::uint64_t offset) { return e.offset < offset; });
+      if (got != parse->entries.end() && got->offset != a.offset) got = parse->entries.end();
+      const bool whole = a.offset + a.size <= state->size();
+      const std::uint64_t diff = whole ? first_difference(*state, acked, a.offset, a.size) : kNone;
+      if (got != parse->entries.end() && got->size == a.size && whole && diff == kNone) continue;
+      if (!whole)
+        why = "the file holds only " + std::to_string(state->size()) + " bytes";
+      else if (diff != kNone)
+        why = "its bytes differ from offset " + std::to_string(diff);
+      else if (parse->reset())
+        why = "the reader discards the whole journal";
+      else
+        why = "the reader does not get to it";
+    }
+    if (lost++ > 0) continue;
+    first.offset = a.offset;
+    first.grade = "lost-acked";
+    first.reason = "acknowledged " + entry_at(j, a.offset) + " (complete when an fsync/fdatasync returned) is lost: " + why;
+    first.ranges.push_back({JournalFinding::View::kAcked, a.offset, a.size});
+    if (state && state->size() > a.offset)
+      first.ranges.push_back({JournalFinding::View::kState, a.offset, std::min<std::uint64_t>(a.size, state->size() - a.offset)});
+  }
+  if (lost == 0) return;
+  if (lost > 1) first.reason += " (" + std::to_string(lost) + " of " + std::to_string(acked_parse.entries.size()) + " acknowledged entries lost)";
+  out.push_back(std::move(first));
+}
+
+// The operations that wrote the damaged bytes in the crash-free run: under
+// power loss those are the writes that were lost or zeroed.
+void also_in_completed(JournalFinding& f, std::uint64_t completed_size) {
+  const JournalFinding::Range r = f.ranges.front();
+  if (r.offset >= completed_size) return;
+  f.ranges.push_back({JournalFinding::View::kCompleted, r.offset, std::min(r.length, completed_size - r.offset)});
+}
+
+const FileEntry* file_in(const StateView& view, std::string_view path) {
+  const FileEntry* e = view.find(path);
+  return e && e->kind == NodeKind::kFile ? e : nullptr;
+}
+
+}  // namespace
+
+std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::optional<std::string_view> state,
+                                          std::optional<std::string_view> completed,
+                                          std::optional<std::string_view> acked) {
+  std::vector<JournalFinding> out;
+  if (!state) {
+    if (acked) judge_acked(format, nullptr, std::nullopt, *acked, out);
+    return out;
+  }
+  const JournalParse parse = format.parse(*state);
+  std::optional<JournalParse> completed_parse;
+  for (const JournalDamage& d : parse.damage) {
+    bool at_tail = d.at_tail;
+    if (!at_tail && completed) {
+      if (!completed_parse) completed_parse = format.parse(*completed);
+      at_tail = torn_prefix_of_completed(*completed_parse, *state, *completed, d.offset);
+    }
+    if (!at_tail) {
+      out.push_back(mid_file_damage(parse, d));
+      if (completed) also_in_completed(out.back(), completed->size());
+    } else if (d.response == ReaderResponse::kReset && d.entry_index > format.header_entries()) {
+      JournalFinding f;
+      f.offset = d.offset;
+      f.grade = "full-rebuild";
+      f.reason = d.what + " at " + entry_at(d.entry_index, d.offset) + ", the torn last entry; the reader " +
+                 std::string(describe(d.response)) + ": full rebuild: data lost (" +
+                 plural(d.entry_index, "entry", "entries") + " discarded)";
+      f.ranges.push_back({JournalFinding::View::kState, d.offset, d.length});
+      if (completed) also_in_completed(f, completed->size());
+      out.push_back(std::move(f));
+    }
+  }
+  judge_entries(parse, *state, completed, out);
+  if (acked) judge_acked(format, &parse, state, *acked, out);
+  return out;
+}
+
+JournalChecker::JournalChecker(std::unique_ptr<JournalFormat> format, std::string glob)
+    : format_(std::move(format)), glob_(std::move(glob)) {}
+
+std::string JournalChecker::name() const { return "journal:" + format_->name(); }
+
+bool JournalChecker::matches(const std::string& path) {
+  auto it = glob_cache_.find(path);
+  if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
+  return it->second;
+}
+
+void JournalChecker::check(const CheckContext& ctx, std::vector<Violation>& out) {
+  for (const FileEntry& e : ctx.state.entries())
+    if (e.kind == NodeKind::kFile && matches(e.path)) check_file(ctx, e.path, out);
+  // A journal the program was promised, missing from the state.
+  for (const FileEntry& e : ctx.acked.entries())
+    if (e.kind == NodeKind::kFile && matches(e.path) && !file_in(ctx.state, e.path)) check_file(ctx, e.path, out);
+}
+
+void JournalChecker::check_file(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out) {
+  const FileEntry* s = file_in(ctx.state, path);
+  const FileEntry* c = file_in(ctx.completed, path);
+  const FileEntry* a = file_in(ctx.acked, path);
+  auto version = [](const FileEntry* e) { return e ? Version{true, e->hash} : Version{}; };
+  const Key key{version(s), version(c), version(a)};
+  auto it = verdicts_.find(key);
+  if (it == verdicts_.end()) {
+    std::optional<std::string> sb, cb, ab;
+    if (s) sb = ctx.state.read(*s);
+    if (c) cb = ctx.completed.read(*c);
+    if (a) ab = ctx.acked.read(*a);
+    auto view = [](const std::optional<std::string>& b) { return b ? std::optional<std::string_view>(*b) : std::nullopt; };
+    it = verdicts_.emplace(key, judge_journal(*format_, view(sb), view(cb), view(ab))).first;
+  }
+  for (const JournalFinding& f : it->second) {
+    Violation v;
+    v.checker = name();
+    v.path = path;
+    v.offset = f.offset;
+    v.reason = f.reason;
+    v.grade = f.grade;
+    for (const auto& r : f.ranges) {
+      const StateView& view = r.view == JournalFinding::View::kState       ? ctx.state
+                              : r.view == JournalFinding::View::kCompleted ? ctx.completed
+                                                                           : ctx.acked;
+      const FileEntry* entry = r.view == JournalFinding::View::kState ? s : r.view == JournalFinding::View::kCompleted ? c : a;
+      if (!entry || r.length == 0) continue;
+      for (const Provenance& p : view.provenance(*entry, r.offset, r.length))
+        if (p.seq != 0) v.ops.push_back(p.seq);
+    }
+    std::sort(v.ops.begin(), v.ops.end());
+    v.ops.erase(std::unique(v.ops.begin(), v.ops.end()), v.ops.end());
+    out.push_back(std::move(v));
+  }
+}
+
+std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob) {
+  auto f = make_journal_format(format);
+  if (!f) return nullptr;
+  return std::make_unique<JournalChecker>(std::move(f), std::move(glob));
+}
+
+}  // namespace crashfs

@@ -1,0 +1,170 @@
+#include "checkers/journal_ninja_deps.h"
+
+#include <set>
+#include <string>
+
+#include "checkers/journal_sequential.h"
+#include "core/byte_order.h"
+
+namespace crashfs {
+namespace {
+
+constexpr std::string_view kDepsSignature = "# ninjadeps\n";
+constexpr std::uint64_t kDepsHeaderSize = 16;
+constexpr std::uint32_t kDepsVersion = 4;
+constexpr std::uint64_t kMaxRecordSize = (1u << 19) - 1;
+constexpr std::uint32_t kPlausibleIds = 1u << 24;  // loose check only
+
+std::string deps_header() {
+  std::string h(kDepsSignature);
+  put_le<std::uint32_t>(h, kDepsVersion);
+  return h;
+}
+
+struct RecordHead {
+  bool is_deps = false;
+  std::uint64_t size = 0;  // payload bytes
+};
+
+// The common part of every record: short, invalid size, or a payload.
+Frame record_frame(std::string_view file, std::uint64_t offset, RecordHead& head) {
+  Frame f;
+  const std::uint64_t remaining = file.size() - offset;
+  if (remaining < 4) {
+    f.kind = Frame::Kind::kShort;
+    f.what = "short record size field";
+    return f;
+  }
+  const std::uint32_t raw = get_le<std::uint32_t>(file.data() + offset);
+  head.is_deps = (raw >> 31) != 0;
+  head.size = raw & 0x7FFFFFFFu;
+  f.size = 4 + head.size;
+  if (head.size > kMaxRecordSize) {
+    f.kind = Frame::Kind::kInvalid;
+    f.what = "record size " + std::to_string(head.size) + " over the 512 KiB limit";
+    return f;
+  }
+  if (head.size > remaining - 4) {
+    f.kind = Frame::Kind::kShort;
+    f.what = "short record: " + std::to_string(remaining - 4) + " of " + std::to_string(head.size) + " bytes";
+    return f;
+  }
+  if (head.size == 0) {
+    f.kind = Frame::Kind::kInvalid;
+    f.what = "zero-size record";
+    return f;
+  }
+  f.kind = Frame::Kind::kEntry;
+  return f;
+}
+
+Frame invalid(Frame f, std::string what) {
+  f.kind = Frame::Kind::kInvalid;
+  f.what = std::move(what);
+  return f;
+}
+
+std::string_view strip_padding(std::string_view path) {
+  for (int i = 0; i < 3 && !path.empty() && path.back() == '\0'; ++i) path.remove_suffix(1);
+  return path;
+}
+
+class NinjaDepsReader : public SequentialReader {
+ public:
+  Frame next(std::string_view file, std::uint64_t offset) override {
+    if (offset == 0) return header(file);
+    RecordHead head;
+    Frame f = record_frame(file, offset, head);
+    if (f.kind != Frame::Kind::kEntry) return f;
+    const char* p = file.data() + offset + 4;
+    if (head.is_deps) {
+      if (head.size % 4 != 0) return invalid(f, "deps record size not a multiple of 4");
+      if (head.size < 12) return invalid(f, "deps record under 12 bytes");
+      const std::int32_t out_id = get_le<std::int32_t>(p);
+      for (std::uint64_t i = 12; i < head.size; i += 4) {
+        const std::int32_t id = get_le<std::int32_t>(p + i);
+        if (id < 0 || static_cast<std::uint64_t>(id) >= nodes_)
+          return invalid(f, "input id " + std::to_string(id) + " is not a known path");
+      }
+      if (out_id < 0 || static_cast<std::uint64_t>(out_id) >= nodes_)
+        f.suspect = "output id " + std::to_string(out_id) + " is not a known path";
+      return f;
+    }
+    if (head.size <= 4) return invalid(f, "path record without a path");
+    const std::uint32_t checksum = get_le<std::uint32_t>(p + head.size - 4);
+    if (~checksum != nodes_)
+      return invalid(f, "path record checksum says id " + std::to_string(~checksum) + ", expected " + std::to_string(nodes_));
+    const std::string_view path = strip_padding(std::string_view(p, head.size - 4));
+    if (!paths_.insert(std::string(path)).second) return invalid(f, "path recorded twice");
+    ++nodes_;
+    if (head.size % 4 != 0 || path.empty() || path.find('\0') != std::string_view::npos)
+      f.suspect = "path record not padded the way ninja writes it";
+    return f;
+  }
+
+  Frame loose_frame(std::string_view file, std::uint64_t offset) const override {
+    RecordHead head;
+    Frame f = record_frame(file, offset, head);
+    if (f.kind != Frame::Kind::kEntry) return f;
+    const char* p = file.data() + offset + 4;
+    if (head.size % 4 != 0) return invalid(f, "not a record");
+    if (head.is_deps) {
+      if (head.size < 12) return invalid(f, "not a record");
+      for (std::uint64_t i = 0; i < head.size; i += 4) {
+        if (i == 4 || i == 8) continue;  // mtime
+        if (get_le<std::uint32_t>(p + i) >= kPlausibleIds) return invalid(f, "not a record");
+      }
+      return f;
+    }
+    if (head.size < 8 || ~get_le<std::uint32_t>(p + head.size - 4) >= kPlausibleIds) return invalid(f, "not a record");
+    const std::string_view path = strip_padding(std::string_view(p, head.size - 4));
+    if (path.empty() || path.find('\0') != std::string_view::npos) return invalid(f, "not a record");
+    return f;
+  }
+
+ private:
+  static Frame header(std::string_view file) {
+    static const std::string expected = deps_header();
+    Frame f;
+    f.size = kDepsHeaderSize;
+    const std::string_view have = file.substr(0, kDepsHeaderSize);
+    if (have.size() < kDepsHeaderSize) {
+      f.kind = std::string_view(expected).substr(0, have.size()) == have ? Frame::Kind::kShort : Frame::Kind::kInvalid;
+      f.what = "short header";
+      return f;
+    }
+    if (have != expected) return invalid(f, "bad deps log signature or version");
+    f.kind = Frame::Kind::kEntry;
+    return f;
+  }
+
+  std::uint64_t nodes_ = 0;
+  std::set<std::string, std::less<>> paths_;
+};
+
+class NinjaDepsFormat : public JournalFormat {
+ public:
+  std::string name() const override { return "ninja-deps"; }
+  bool detects_torn_payload() const override { return false; }
+  std::size_t header_entries() const override { return 1; }
+  JournalParse parse(std::string_view file) const override {
+    NinjaDepsReader reader;
+    SequentialResponses responses;
+    responses.short_mid = ReaderResponse::kTruncate;
+    responses.invalid_mid = ReaderResponse::kTruncate;
+    responses.invalid_tail = ReaderResponse::kTruncate;
+    JournalParse out = parse_sequential(file, reader, responses);
+    // A bad header is not truncated but deleted: the whole log starts over.
+    if (!out.damage.empty() && out.damage.front().offset == 0 && out.damage.front().response != ReaderResponse::kTrim) {
+      out.damage.front().response = ReaderResponse::kReset;
+      out.entries.clear();
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<JournalFormat> make_ninja_deps_format() { return std::make_unique<NinjaDepsFormat>(); }
+
+}  // namespace crashfs

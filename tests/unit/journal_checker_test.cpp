@@ -1,0 +1,158 @@
+// The journal checker over in-memory states: which files it checks, what a
+// violation carries (checker, path, offset, grade, operations), acked files
+// missing from the state, and verdict caching across states.
+#include <boost/test/unit_test.hpp>
+
+#include <set>
+#include <tuple>
+
+#include "checkers/journal_checker.h"
+#include "core/memory_state.h"
+#include "tests/unit/journal_test_encoders.h"
+
+using namespace crashfs;
+using namespace crashfs::testing;
+
+namespace {
+
+struct NoVersions : VersionHistory {
+  bool was_complete(std::string_view, const ContentHash&, Seq) const override { return false; }
+};
+
+std::vector<Violation> run(Checker& checker, const MemoryState& state, const MemoryState& completed,
+                           const MemoryState& acked) {
+  NoVersions versions;
+  CheckContext ctx{state, completed, acked, versions, 100};
+  std::vector<Violation> out;
+  checker.check(ctx, out);
+  return out;
+}
+
+std::string incident_bytes() {
+  LengthPrefixedWriter w("u32le");
+  std::string bytes;
+  for (std::size_t i = 0; i < 4; ++i) bytes += w.entry(i, bytes.size());
+  for (std::size_t i = 4; i < 6; ++i) bytes += w.entry(i, bytes.size()).substr(0, 30);
+  for (std::size_t i = 6; i < 8; ++i) bytes += w.entry(i, bytes.size());
+  return bytes;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(unknown_format_makes_no_checker) {
+  BOOST_TEST(!make_journal_checker("u24le", "*.log"));
+  BOOST_TEST(make_journal_checker("u32le", "*.log")->name() == "journal:u32le");
+  BOOST_TEST(make_journal_checker("shake", "**/.shake.database")->name() == "journal:shake");
+}
+
+BOOST_AUTO_TEST_CASE(violation_names_checker_path_offset_grade_and_operations) {
+  const std::string bytes = incident_bytes();
+  MemoryState state;
+  state.file("data/app.log", bytes).attribute("data/app.log", 42);
+  auto checker = make_journal_checker("u32le", "data/*.log");
+  const auto v = run(*checker, state, state, MemoryState{});
+  BOOST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].checker == "journal:u32le");
+  BOOST_TEST(v[0].path == "data/app.log");
+  BOOST_TEST(v[0].grade == "mid-file-damage");
+  BOOST_TEST(v[0].offset > 0u);
+  BOOST_TEST(v[0].offset < bytes.size());
+  BOOST_TEST(v[0].ops == std::vector<Seq>{42}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(only_files_matching_the_glob_are_checked) {
+  const std::string bytes = incident_bytes();
+  MemoryState state;
+  state.file("data/app.log", bytes).file("data/sub/deep.log", bytes).file("other.log", bytes).dir("data/x.log");
+  auto shallow = make_journal_checker("u32le", "data/*.log");
+  BOOST_TEST(run(*shallow, state, state, MemoryState{}).size() == 1u);
+  auto deep = make_journal_checker("u32le", "**/*.log");
+  BOOST_TEST(run(*deep, state, state, MemoryState{}).size() == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(clean_journal_with_a_torn_tail_passes) {
+  LengthPrefixedWriter w("u32le");
+  const BuiltJournal j = build_journal(w, 6);
+  MemoryState state, completed;
+  state.file("j.log", j.bytes.substr(0, j.bytes.size() - 5));
+  completed.file("j.log", j.bytes);
+  auto checker = make_journal_checker("u32le", "j.log");
+  BOOST_TEST(run(*checker, state, completed, MemoryState{}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(acked_journal_missing_from_the_state_is_lost_acked) {
+  LengthPrefixedWriter w("u32le+crc32c");
+  const BuiltJournal j = build_journal(w, 4);
+  MemoryState state, acked;
+  acked.file("j.log", j.bytes).attribute("j.log", 7);
+  auto checker = make_journal_checker("u32le+crc32c", "*.log");
+  const auto v = run(*checker, state, acked, acked);
+  BOOST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].grade == "lost-acked");
+  BOOST_TEST(v[0].reason.find("the file is missing") != std::string::npos, v[0].reason);
+  BOOST_TEST(v[0].ops == std::vector<Seq>{7}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(zero_filled_payload_names_the_operations_of_both_views) {
+  LengthPrefixedWriter w("u32le");
+  const BuiltJournal j = build_journal(w, 5);
+  std::string torn = j.bytes;
+  for (std::size_t i = j.offsets[4] + 4; i < torn.size(); ++i) torn[i] = 0;
+  MemoryState state, completed;
+  state.file("j.log", torn).attribute("j.log", 3);
+  completed.file("j.log", j.bytes).attribute("j.log", 9);
+  auto checker = make_journal_checker("u32le", "j.log");
+  const auto v = run(*checker, state, completed, MemoryState{});
+  BOOST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].grade == "torn-undetectable");
+  BOOST_TEST(v[0].offset == j.offsets[4] + 4);
+  BOOST_TEST(v[0].reason.find("reads as zeros") != std::string::npos, v[0].reason);
+  BOOST_TEST(v[0].ops == (std::vector<Seq>{3, 9}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(cached_verdicts_still_take_operations_from_each_state) {
+  const std::string bytes = incident_bytes();
+  auto checker = make_journal_checker("u32le", "*.log");
+  MemoryState first, second;
+  first.file("a.log", bytes).attribute("a.log", 5);
+  second.file("a.log", bytes).attribute("a.log", 6);
+  const auto v1 = run(*checker, first, first, MemoryState{});
+  const auto v2 = run(*checker, second, second, MemoryState{});
+  BOOST_REQUIRE(v1.size() == 1u);
+  BOOST_REQUIRE(v2.size() == 1u);
+  BOOST_TEST(v1[0].reason == v2[0].reason);
+  BOOST_TEST(v1[0].ops == std::vector<Seq>{5}, boost::test_tools::per_element());
+  BOOST_TEST(v2[0].ops == std::vector<Seq>{6}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(verdict_depends_on_the_completed_content_too) {
+  LengthPrefixedWriter w("u32le");
+  const BuiltJournal j = build_journal(w, 5);
+  std::string torn = j.bytes;
+  for (std::size_t i = j.offsets[4] + 4; i < torn.size(); ++i) torn[i] = 0;
+  auto checker = make_journal_checker("u32le", "j.log");
+  MemoryState state, same, real;
+  state.file("j.log", torn);
+  same.file("j.log", torn);    // the writer really wrote zeros: fine
+  real.file("j.log", j.bytes);  // the writer wrote text: torn
+  BOOST_TEST(run(*checker, state, same, MemoryState{}).empty());
+  BOOST_TEST(run(*checker, state, real, MemoryState{}).size() == 1u);
+  BOOST_TEST(run(*checker, state, same, MemoryState{}).empty());
+}
+
+BOOST_AUTO_TEST_CASE(mid_file_damage_names_the_writes_the_crash_lost) {
+  LengthPrefixedWriter w("u32le+crc32c");
+  const BuiltJournal j = build_journal(w, 5);
+  std::string state_bytes = j.bytes;
+  for (std::size_t i = j.offsets[1] + 8; i < j.offsets[2]; ++i) state_bytes[i] = 0;  // entry 1's payload lost
+  MemoryState state, completed;
+  state.file("j.log", state_bytes).attribute("j.log", 2);
+  completed.file("j.log", j.bytes).attribute("j.log", 8);
+  auto checker = make_journal_checker("u32le+crc32c", "j.log");
+  const auto v = run(*checker, state, completed, MemoryState{});
+  BOOST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].grade == "mid-file-damage");
+  BOOST_TEST(v[0].offset == j.offsets[1]);
+  BOOST_TEST(v[0].reason.find("3 complete entries follow") != std::string::npos, v[0].reason);
+  BOOST_TEST(v[0].ops == (std::vector<Seq>{2, 8}), boost::test_tools::per_element());
+}
