@@ -1,0 +1,213 @@
+// crashfs run  [record options] [check options] -- CMD [ARGS...]
+// crashfs check TRACE [check options]
+//
+// `run` records CMD (as `crashfs record` does), then explores the crash
+// states of its trace under the models and checks each with the checkers.
+// `check` does the second half on a trace recorded earlier.
+//
+// Exit codes: 0 no violation, 1 a violation, 2 usage or environment error,
+// 3 harness error (damaged trace, a checker that failed or timed out).  The
+// workload's own exit status is reported, not propagated: workloads that
+// abort on purpose (the journal incident) are normal.
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "checkers/check_runner.h"
+#include "checkers/checker_spec.h"
+#include "cli/command_checker.h"
+#include "cli/commands.h"
+#include "cli/directory_base_content.h"
+#include "cli/exit_codes.h"
+#include "cli/explore_args.h"
+#include "cli/record.h"
+#include "cli/report.h"
+#include "cli/sqlite_checker.h"
+#include "cli/trace_file.h"
+
+namespace crashfs::cli {
+namespace {
+
+struct CheckArgs {
+  std::vector<std::string> checkers;
+  ExploreArgs explore;
+  std::string report_json;
+  std::string base_dir;
+  std::uint64_t keep = 1000;
+  unsigned cmd_timeout = 60;
+};
+
+struct RunArgs {
+  RecordOptions record;
+  CheckArgs check;
+};
+
+const std::vector<ModelKind> kDefaultModels = {ModelKind::kProcessKill, ModelKind::kPosix};
+
+void add_check_args(CLI::App* cmd, CheckArgs& args) {
+  cmd->add_option("--checker", args.checkers,
+                  "NAME[:ARG][@GLOB], repeatable: pyc[@GLOB], journal:FORMAT@GLOB, atomic@GLOB, sqlite[@GLOB], "
+                  "cmd:COMMAND (at least one)");
+  add_explore_args(cmd, args.explore, "process-kill and posix");
+  cmd->add_option("--report-json", args.report_json, "Write the machine-readable report to FILE");
+  cmd->add_option("--base", args.base_dir,
+                  "Final tree to read unchanged pre-existing files from (default: the recorded directory)");
+  cmd->add_option("--keep", args.keep, "Violations kept in the report per model x checker (default 1000)");
+  cmd->add_option("--cmd-timeout", args.cmd_timeout, "Seconds a cmd: checker may run per state (default 60)");
+}
+
+// A terminal progress line on stderr; silent when stderr is not a terminal.
+class Progress {
+ public:
+  Progress() : tty_(isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
+  void update(const ExploreProgress& p) {
+    if (!tty_) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(p.generated) / secs : 0;
+    const double left = p.points_done > 0 ? secs * static_cast<double>(p.points_total - p.points_done) / p.points_done : 0;
+    fmt::print(stderr, "\r  {:<13} {}/{} crash points, {} states, {:.0f} states/s, ETA {:.0f} s   ", to_string(p.model),
+               p.points_done, p.points_total, p.generated, rate, left);
+    if (p.points_done == p.points_total) fmt::print(stderr, "\n");
+  }
+
+ private:
+  bool tty_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, const char* who) {
+  std::vector<CheckerSpec> specs;
+  if (Status st = parse_checker_specs(args.checkers, specs); !st) {
+    fmt::print(stderr, "{}: {}\n", who, st.message());
+    return kExitUsage;
+  }
+  ExploreOptions explore;
+  if (Status st = to_explore_options(args.explore, kDefaultModels, explore); !st) {
+    fmt::print(stderr, "{}: {}\n", who, st.message());
+    return kExitUsage;
+  }
+  TraceFile file;
+  if (Status st = file.open(trace_path); !st) {
+    fmt::print(stderr, "{}: {}\n", who, st.message());
+    return TraceFile::exit_code_for(st);
+  }
+  const std::string base_dir = args.base_dir.empty() ? file.trace().recorded_dir() : args.base_dir;
+  DirectoryBaseContent base;
+  const bool have_base = !base_dir.empty() && base.open(base_dir).is_ok();
+  if (!have_base)
+    spdlog::warn("{}: no final tree at '{}': unchanged pre-existing files read as empty (pass --base DIR)", who,
+                 base_dir);
+  Explorer explorer(file.trace(), have_base ? &base : nullptr);
+
+  std::vector<std::unique_ptr<Checker>> owned;
+  for (const CheckerSpec& spec : specs) {
+    std::unique_ptr<Checker> checker;
+    if (spec.name == "sqlite") {
+      checker = make_sqlite_checker(spec.globs);
+    } else if (spec.name == "cmd") {
+      CommandCheckerOptions o;
+      o.command = spec.arg;
+      o.timeout = std::chrono::seconds(args.cmd_timeout);
+      o.base_fd = have_base ? base.fd() : -1;
+      checker = make_command_checker(explorer, o);
+    } else if (Status st = make_checker(spec, checker); !st) {
+      fmt::print(stderr, "{}: {}\n", who, st.message());
+      return kExitUsage;
+    }
+    info.checkers.push_back(spec.text);
+    owned.push_back(std::move(checker));
+  }
+  std::vector<Checker*> checkers;
+  for (auto& c : owned) checkers.push_back(c.get());
+
+  Progress progress;
+  CheckOptions options;
+  options.explore = explore;
+  options.explore.progress = [&](const ExploreProgress& p) { progress.update(p); };
+  options.keep_per_cell = args.keep;
+  info.trace_path = trace_path;
+  const CheckReport report = run_checks(explorer, checkers, options);
+
+  print_summary(stdout, info, report, explorer);
+  std::fflush(stdout);
+  if (!args.report_json.empty()) {
+    std::ofstream out(args.report_json);
+    out << report_json(info, report, explorer).dump(2) << "\n";
+    if (!out) {
+      fmt::print(stderr, "{}: cannot write the report to {}\n", who, args.report_json);
+      return kExitUsage;
+    }
+  }
+  if (!explorer.base_status().is_ok())
+    spdlog::warn("{}: reading the final tree: {}", who, explorer.base_status().message());
+  if (!report.harness_errors.empty()) return kExitHarness;
+  return report.clean() ? kExitOk : kExitViolation;
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<RunArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "run",
+      "Record CMD, explore the states a crash could leave, and check every one.\n"
+      "Exits 0 when no violation was found, 1 when one was, 2 on usage or environment errors, 3 on harness errors.");
+  cmd->add_option("--dir", args->record.dir, "Directory to record (mounted over; the command runs there)")
+      ->capture_default_str();
+  cmd->add_option("--trace", args->record.trace, "Trace file to write (kept, for `crashfs replay` and `check`)")
+      ->capture_default_str();
+  cmd->add_flag("--real-fsync", args->record.real_fsync, "Also perform fsyncs on disk while recording");
+  add_check_args(cmd, args->check);
+  cmd->add_option("command", args->record.command, "The workload: -- CMD [ARGS...]")->required()->expected(-1);
+  cmd->callback([args, &exit_code] {
+    if (args->check.checkers.empty()) {
+      fmt::print(stderr, "crashfs run: name at least one --checker (e.g. --checker pyc)\n");
+      exit_code = kExitUsage;
+      return;
+    }
+    std::vector<CheckerSpec> specs;  // validate before spending a recording
+    if (Status st = parse_checker_specs(args->check.checkers, specs); !st) {
+      fmt::print(stderr, "crashfs run: {}\n", st.message());
+      exit_code = kExitUsage;
+      return;
+    }
+    args->record.log_prefix = "crashfs run";
+    const RecordResult recorded = record_workload(args->record);
+    if (recorded.error != kExitOk) {
+      exit_code = recorded.error;
+      return;
+    }
+    RunInfo info;
+    info.command = args->record.command;
+    info.command_exit = recorded.command_status;
+    if (recorded.command_status != 0)
+      fmt::print(stderr, "crashfs run: note: the workload exited {}; its trace is checked all the same\n",
+                 recorded.command_status);
+    exit_code = analyze(args->record.trace, args->check, info, "crashfs run");
+  });
+}
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<CheckArgs>();
+  auto trace = std::make_shared<std::string>();
+  CLI::App* cmd = app.add_subcommand("check",
+                                     "Explore and check the crash states of a trace recorded earlier (the second half "
+                                     "of `crashfs run`). Exit codes as for run.");
+  cmd->add_option("trace", *trace, "Trace file written by `crashfs record` or `crashfs run`")->required();
+  add_check_args(cmd, *args);
+  cmd->callback([args, trace, &exit_code] {
+    if (args->checkers.empty()) {
+      fmt::print(stderr, "crashfs check: name at least one --checker (e.g. --checker pyc)\n");
+      exit_code = kExitUsage;
+      return;
+    }
+    exit_code = analyze(*trace, *args, RunInfo{}, "crashfs check");
+  });
+}
+
+}  // namespace crashfs::cli
