@@ -31,7 +31,13 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
   std::vector<Violation> found;
   std::map<std::pair<ModelKind, std::string>, std::uint64_t> kept;
   report.summary = explorer.explore(options.explore, [&](const ExploredState& state) {
-    const CheckContext ctx = state.context();
+    std::shared_ptr<const StateView> promised;
+    if (options.promises != nullptr) {
+      if (auto at = options.promises->trace().find_op(OpId{state.point_id().seq, 0})) promised = options.promises->acked(*at);
+    }
+    const CheckContext ctx = promised ? CheckContext{*state.state(), *state.completed(), *promised, state.versions(),
+                                                     state.crash_seq()}
+                                      : state.context();
     ++report.states_checked[state.model()];
     for (Checker* checker : checkers) {
       found.clear();

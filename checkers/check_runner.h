@@ -54,6 +54,11 @@ struct CheckReport {
 struct CheckOptions {
   ExploreOptions explore;
   std::uint64_t keep_per_cell = 1000;
+  // When set, each state's acked view (what the program was promised) comes
+  // from this explorer's trace at the same crash point instead: used when
+  // re-exploring a trace with an fsync added or removed, whose promises are
+  // still those of the original run.
+  Explorer* promises = nullptr;
   // Called after each checked state (progress bars); may be empty.
   std::function<void(const ExploredState&, const CheckReport&)> on_checked;
 };

@@ -20,6 +20,7 @@
 
 #include "checkers/check_runner.h"
 #include "checkers/checker_spec.h"
+#include "checkers/explain.h"
 #include "cli/command_checker.h"
 #include "cli/commands.h"
 #include "cli/directory_base_content.h"
@@ -40,6 +41,8 @@ struct CheckArgs {
   std::string base_dir;
   std::uint64_t keep = 1000;
   unsigned cmd_timeout = 60;
+  bool no_explain = false;
+  std::size_t max_fsync_checks = 64;
 };
 
 struct RunArgs {
@@ -59,6 +62,10 @@ void add_check_args(CLI::App* cmd, CheckArgs& args) {
                   "Final tree to read unchanged pre-existing files from (default: the recorded directory)");
   cmd->add_option("--keep", args.keep, "Violations kept in the report per model x checker (default 1000)");
   cmd->add_option("--cmd-timeout", args.cmd_timeout, "Seconds a cmd: checker may run per state (default 60)");
+  cmd->add_flag("--no-explain", args.no_explain,
+                "Skip the explain step (causes, verified fixes, unneeded fsyncs): it re-explores the trace");
+  cmd->add_option("--max-fsync-checks", args.max_fsync_checks,
+                  "Recorded fsyncs to test for need, each by one re-exploration (default 64)");
 }
 
 // A terminal progress line on stderr; silent when stderr is not a terminal.
@@ -133,11 +140,23 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   info.trace_path = trace_path;
   const CheckReport report = run_checks(explorer, checkers, options);
 
-  print_summary(stdout, info, report, explorer);
+  Explanation explanation;
+  if (!args.no_explain && report.harness_errors.empty()) {
+    ExplainOptions explain_options;
+    explain_options.check = options;
+    explain_options.check.explore.progress = nullptr;
+    explain_options.max_fsync_checks = args.max_fsync_checks;
+    if (isatty(2) == 1)
+      explain_options.progress = [](const std::string& line) { fmt::print(stderr, "\r\033[K  explain: {}", line); };
+    explanation = explain(explorer, have_base ? &base : nullptr, checkers, report, explain_options);
+    if (isatty(2) == 1) fmt::print(stderr, "\r\033[K");
+  }
+
+  print_summary(stdout, info, report, explanation);
   std::fflush(stdout);
   if (!args.report_json.empty()) {
     std::ofstream out(args.report_json);
-    out << report_json(info, report, explorer).dump(2) << "\n";
+    out << report_json(info, report, explanation, explorer).dump(2) << "\n";
     if (!out) {
       fmt::print(stderr, "{}: cannot write the report to {}\n", who, args.report_json);
       return kExitUsage;

@@ -20,17 +20,12 @@ bool all_exhaustive(const CheckReport& r) {
   return true;
 }
 
-// Violations with the same checker, path, grade and reason are one group.
-using GroupKey = std::tuple<std::string, std::string, std::string, std::string>;
 
 }  // namespace
 
-std::string describe_seq(Explorer& explorer, Seq seq) {
-  if (auto op = explorer.trace().find_op(OpId{seq, 0})) return explorer.describe_op(*op);
-  return fmt::format("#{}", seq);
-}
 
-nlohmann::json report_json(const RunInfo& info, const CheckReport& report, Explorer& explorer) {
+nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const Explanation& explanation,
+                           Explorer& explorer) {
   using nlohmann::json;
   json j;
   j["crashfs"] = "0.1.0";
@@ -91,10 +86,48 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, Explo
   }
   j["violations"] = violations;
   j["harness_errors"] = report.harness_errors;
+
+  json groups = json::array(), fixes = json::array();
+  for (std::size_t i = 0; i < explanation.groups.size(); ++i) {
+    const ViolationGroup& g = explanation.groups[i];
+    json ops = json::array();
+    for (const OpDescription& op : g.ops) ops.push_back({{"seq", op.seq}, {"role", op.role}, {"op", op.text}});
+    json models = json::array();
+    for (ModelKind m : g.models) models.push_back(std::string(to_string(m)));
+    json group = {{"id", i + 1},          {"checker", g.checker},   {"path", g.path},
+                  {"grade", g.grade},     {"reason", g.reason},     {"kind", std::string(to_string(g.kind))},
+                  {"models", models},     {"violations", g.violations}, {"states", g.states},
+                  {"example_state", g.example_state}, {"explanation", g.explanation}, {"ops", ops}};
+    if (!g.no_fix_reason.empty()) group["no_fix_reason"] = g.no_fix_reason;
+    groups.push_back(group);
+    if (g.fix) {
+      const Fix& f = *g.fix;
+      fixes.push_back({{"group", i + 1},
+                       {"barrier", std::string(to_string(f.barrier))},
+                       {"path", f.path},
+                       {"after_op", f.after_op},
+                       {"before_op", f.before_op == 0 ? json(nullptr) : json(f.before_op)},
+                       {"violations_removed", f.violations_removed},
+                       {"violations_after", f.violations_after},
+                       {"verified", f.verified},
+                       {"text", f.text}});
+    }
+  }
+  j["groups"] = groups;
+  j["fixes"] = fixes;
+  json unneeded = json::array(), needed = json::array();
+  for (const DurabilityVerdict& d : explanation.durability) {
+    if (d.needed) needed.push_back({{"seq", d.seq}, {"op", d.op}, {"needed_by", d.needed_by}});
+    else unneeded.push_back({{"seq", d.seq}, {"op", d.op}});
+  }
+  j["unneeded_fsyncs"] = unneeded;
+  j["needed_fsyncs"] = needed;
+  j["fsyncs_analyzed"] = explanation.fsyncs_analyzed;
+  if (!explanation.fsyncs_skipped_reason.empty()) j["fsyncs_skipped_reason"] = explanation.fsyncs_skipped_reason;
   return j;
 }
 
-void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& report, Explorer& explorer,
+void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& report, const Explanation& explanation,
                    std::size_t max_groups) {
   fmt::print(out, "\nExplored {}\n", info.trace_path);
   for (const auto& m : report.summary.models) {
@@ -109,33 +142,40 @@ void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& repor
                v.violating_states, v.violations ? "VIOLATION" : "clean");
   }
 
-  if (!report.violations.empty()) {
-    std::map<GroupKey, std::vector<const StateViolation*>> groups;
-    std::vector<GroupKey> order;
-    for (const auto& sv : report.violations) {
-      GroupKey key{sv.violation.checker, sv.violation.path, sv.violation.grade, sv.violation.reason};
-      auto& members = groups[key];
-      if (members.empty()) order.push_back(key);
-      members.push_back(&sv);
-    }
-    fmt::print(out, "\n{} violation(s) in {} group(s){}:\n", report.total_violations, groups.size(),
+  if (!explanation.groups.empty()) {
+    fmt::print(out, "\n{} violation(s){} from {} distinct cause(s), most important first:\n", report.total_violations,
                report.violations.size() < report.total_violations
                    ? fmt::format(" ({} listed)", report.violations.size())
-                   : "");
+                   : "",
+               explanation.groups.size());
     std::size_t shown = 0;
-    for (const auto& key : order) {
+    for (const ViolationGroup& g : explanation.groups) {
       if (shown++ == max_groups) {
-        fmt::print(out, "  ... {} more group(s): see --report-json\n", order.size() - max_groups);
+        fmt::print(out, "  ... {} more group(s): see --report-json\n", explanation.groups.size() - max_groups);
         break;
       }
-      const auto& members = groups[key];
-      const StateViolation& first = *members.front();
-      fmt::print(out, "\n  [{}] {} @{}: {} ({})\n", first.violation.checker, first.violation.path,
-                 first.violation.offset, first.violation.reason, first.violation.grade);
-      fmt::print(out, "    in {} state(s), e.g. {} ({})\n", members.size(), first.state_id, first.state_description);
-      for (Seq seq : first.violation.ops) fmt::print(out, "    op {}\n", describe_seq(explorer, seq));
-      fmt::print(out, "    reproduce: crashfs replay {} --state '{}' --out DIR\n", info.trace_path, first.state_id);
+      fmt::print(out, "\n  {}. [{}] {}: {} ({})\n", shown, g.checker, g.path, g.reason, g.grade);
+      fmt::print(out, "     {}\n", g.explanation);
+      for (const OpDescription& op : g.ops) fmt::print(out, "     {:<24} {}\n", op.role, op.text);
+      if (g.fix && g.fix->verified) {
+        fmt::print(out, "     fix: {} (verified: re-explored with it, this group is gone and nothing new appears)\n",
+                   g.fix->text);
+      } else if (!g.no_fix_reason.empty()) {
+        fmt::print(out, "     no fix: {}\n", g.no_fix_reason);
+      }
+      fmt::print(out, "     reproduce: crashfs replay {} --state '{}' --out DIR\n", info.trace_path, g.example_state);
     }
+  }
+  if (explanation.fsyncs_analyzed && !explanation.durability.empty()) {
+    fmt::print(out, "\nRecorded fsyncs ({} of them), each removed and re-explored:\n", explanation.durability.size());
+    for (const DurabilityVerdict& d : explanation.durability) {
+      if (d.needed)
+        fmt::print(out, "  needed      {}  (without it: {})\n", d.op, d.needed_by);
+      else
+        fmt::print(out, "  not needed  {}  (every checker passes in every state without it)\n", d.op);
+    }
+  } else if (!explanation.fsyncs_skipped_reason.empty()) {
+    fmt::print(out, "\nfsync analysis skipped: {}\n", explanation.fsyncs_skipped_reason);
   }
   for (const auto& e : report.harness_errors) fmt::print(out, "harness error: {}\n", e);
   fmt::print(out, "\n");

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "checkers/check_runner.h"
+#include "checkers/explain.h"
 #include "core/explorer.h"
 
 namespace crashfs::cli {
@@ -21,15 +22,15 @@ struct RunInfo {
   std::vector<std::string> checkers;
 };
 
-// The JSON report: summary, verdicts[], violations[], harness_errors[].
-nlohmann::json report_json(const RunInfo& info, const CheckReport& report, Explorer& explorer);
+// The JSON report: summary, verdicts[], violations[], groups[], fixes[],
+// unneeded_fsyncs[], needed_fsyncs[], harness_errors[].
+nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const Explanation& explanation,
+                           Explorer& explorer);
 
-// The terminal summary: models x checkers x verdict, then the violations
-// (grouped by checker, path and reason, at most `max_groups`).
-void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& report, Explorer& explorer,
+// The terminal summary: models x checkers x verdict, then the explained
+// violation groups (at most `max_groups`) with their verified fixes, and the
+// verdict on each recorded fsync.
+void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& report, const Explanation& explanation,
                    std::size_t max_groups = 20);
-
-// One operation as the program did it, by seq ("#41 python3[12/12] write a @0 +4096").
-std::string describe_seq(Explorer& explorer, Seq seq);
 
 }  // namespace crashfs::cli
