@@ -21,6 +21,24 @@ bool run_one(Checker& checker, const CheckContext& ctx, std::vector<Violation>& 
   return false;
 }
 
+// A crash at `point` of `modified` stands for a crash anywhere before its
+// next operation; the program's promises there are those the original trace
+// had made by the last of its own operations before that next one (so an
+// fsync removed between the two still counts as promised).
+std::size_t promise_point(const Trace& original, const Trace& modified, std::size_t point) {
+  const std::size_t n = original.ops().size();
+  if (n == 0) return 0;
+  if (point + 1 >= modified.ops().size()) return n - 1;
+  const OpId next = modified.op_id(point + 1);
+  std::size_t lo = 0, hi = n;  // first original op with id >= next
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (original.op_id(mid) < next) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo == 0 ? 0 : lo - 1;
+}
+
 }  // namespace
 
 CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers, const CheckOptions& options) {
@@ -33,7 +51,7 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
   report.summary = explorer.explore(options.explore, [&](const ExploredState& state) {
     std::shared_ptr<const StateView> promised;
     if (options.promises != nullptr) {
-      if (auto at = options.promises->trace().find_op(OpId{state.point_id().seq, 0})) promised = options.promises->acked(*at);
+      promised = options.promises->acked(promise_point(options.promises->trace(), explorer.trace(), state.point()));
     }
     const CheckContext ctx = promised ? CheckContext{*state.state(), *state.completed(), *promised, state.versions(),
                                                      state.crash_seq()}

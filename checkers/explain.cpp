@@ -171,20 +171,6 @@ NodeId node_of(const Trace& trace, Seq seq) {
   return 0;
 }
 
-std::string op_signature(Explorer& explorer, Seq seq, std::string_view role) {
-  const Trace& trace = explorer.trace();
-  auto i = op_index(trace, seq);
-  if (!i) return fmt::format("{}:?", role);
-  // The op text without its seq, pid and temp-name digits.
-  const std::string& text = explorer.describe_op(*i);
-  const auto bracket = text.find("] ");
-  std::string what = bracket == std::string::npos ? text : text.substr(bracket + 2);
-  // Offsets differ between torn variants of one bug: keep the syscall and path.
-  const auto at = what.find(" @");
-  if (at != std::string::npos) what = what.substr(0, at);
-  return fmt::format("{}:{}", role, fold_digits(what));
-}
-
 Cause explain_one(Explorer& explorer, Checker& checker, const StateViolation& sv, const ExplainOptions& options) {
   Cause cause;
   const Trace& trace = explorer.trace();
@@ -241,9 +227,7 @@ Cause explain_one(Explorer& explorer, Checker& checker, const StateViolation& sv
   }
 
   // 4. The operations, as the program did them, and the group key.
-  std::vector<std::string> sig;
   auto add = [&](Seq seq, std::string role) {
-    sig.push_back(op_signature(explorer, seq, role));
     cause.ops.push_back(OpDescription{seq, describe_seq(explorer, seq), std::move(role)});
   };
   for (const auto& r : d.omitted) {
@@ -258,9 +242,11 @@ Cause explain_one(Explorer& explorer, Checker& checker, const StateViolation& sv
   if (cause.ops.empty()) {
     for (Seq s : sv.violation.ops) add(s, "written");
   }
-  std::sort(sig.begin(), sig.end());
-  cause.key = fmt::format("{}|{}|{}|{}|{}", sv.violation.checker, fold_digits(path), to_string(cause.kind),
-                          sv.violation.grade, fmt::join(sig, ";"));
+  // One bug, one group: the same checker, file, kind and grade of damage.
+  // (The exact operations differ between crash points of one bug: the torn
+  // piece, which append was lost; the group shows its first example.)
+  cause.key = fmt::format("{}|{}|{}|{}", sv.violation.checker, fold_digits(path), to_string(cause.kind),
+                          sv.violation.grade);
   return cause;
 }
 

@@ -55,7 +55,8 @@ const std::vector<ModelKind> kDefaultModels = {ModelKind::kProcessKill, ModelKin
 void add_check_args(CLI::App* cmd, CheckArgs& args) {
   cmd->add_option("--checker", args.checkers,
                   "NAME[:ARG][@GLOB], repeatable: pyc[@GLOB], journal:FORMAT@GLOB, atomic@GLOB, sqlite[@GLOB], "
-                  "cmd:COMMAND (at least one)");
+                  "cmd:COMMAND (at least one)")
+      ->allow_extra_args(false);
   add_explore_args(cmd, args.explore, "process-kill and posix");
   cmd->add_option("--report-json", args.report_json, "Write the machine-readable report to FILE");
   cmd->add_option("--base", args.base_dir,

@@ -30,7 +30,8 @@ void add_explore_args(CLI::App* cmd, ExploreArgs& args, const std::string& defau
   cmd->add_option("--model", args.models,
                   fmt::format("Persistence model, repeatable: process-kill, synced-only, posix, ext4-ordered "
                               "(default: {})",
-                              default_models));
+                              default_models))
+      ->allow_extra_args(false);
   cmd->add_option("--sector", args.sector, "Torn-write granularity in bytes for posix (default 4096; 512 allowed)");
   cmd->add_option("--max-states", args.max_states,
                   fmt::format("Cap on the states generated per model (default {}); the summary says when it cut",
