@@ -59,6 +59,10 @@ AtomicChecker::Verdict AtomicChecker::judge(const CheckContext& ctx, const FileE
   const Candidate& best = *std::max_element(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return std::tie(a.complete, a.prefix) < std::tie(b.complete, b.prefix);
   });
+  // A process kill in the middle of an in-place update leaves exactly the
+  // bytes written so far: say so rather than only "differs".
+  const bool mid_update = candidates.front().index == 0 && !candidates.front().complete &&
+                          candidates.front().bytes == bytes;
   v.candidate = best.index;
   v.offset = best.prefix;
   std::string how;
@@ -72,9 +76,17 @@ AtomicChecker::Verdict AtomicChecker::judge(const CheckContext& ctx, const FileE
     how = std::all_of(differing.begin(), differing.end(), [](char ch) { return ch == 0; }) ? "it reads as zeros from there"
                                                                                         : "its bytes differ from there";
   }
-  v.reason = file.path + " (" + size + ") matches no version that was ever complete; it first differs from the " +
-             (best.complete ? "complete " : "incomplete ") + "version " + best.label + " (" +
-             std::to_string(best.bytes.size()) + " bytes) at offset " + std::to_string(best.prefix) + ": " + how;
+  const std::string version = std::string(best.complete ? "complete " : "incomplete ") + "version " + best.label + " (" +
+                              std::to_string(best.bytes.size()) + " bytes)";
+  if (mid_update && best.index != 0) {
+    v.reason = file.path + " (" + size + ") holds the bytes written so far in the middle of an update, never a complete " +
+               "version; the last " + version + " differs from offset " + std::to_string(best.prefix) + ": " + how;
+  } else if (mid_update) {
+    v.reason = file.path + " (" + size + ") holds the bytes written so far in the middle of an update, never a complete version";
+  } else {
+    v.reason = file.path + " (" + size + ") matches no version that was ever complete; it first differs from the " + version +
+               " at offset " + std::to_string(best.prefix) + ": " + how;
+  }
   return v;
 }
 

@@ -101,6 +101,7 @@ void judge_entries(const JournalParse& parse, std::string_view state, std::optio
       const std::uint64_t end = e.offset + e.size;
       const bool last = i + 1 == parse.entries.size();
       f.offset = diff;
+      f.differs_from_completed = true;
       f.grade = last ? "torn-undetectable" : "silent-corruption";
       f.reason = entry_at(i, e.offset) + " (" + std::to_string(e.size) + " bytes) differs from what the writer wrote from offset " +
                  std::to_string(diff) + (all_zero(state.substr(diff, end - diff)) ? " (reads as zeros)" : "") +
@@ -243,7 +244,15 @@ void JournalChecker::check_file(const CheckContext& ctx, const std::string& path
     auto view = [](const std::optional<std::string>& b) { return b ? std::optional<std::string_view>(*b) : std::nullopt; };
     it = verdicts_.emplace(key, judge_journal(*format_, view(sb), view(cb), view(ab))).first;
   }
+  // A state file equal to a version that was complete at some moment (the
+  // journal before a rewrite, e.g. Shake's compaction) holds what a writer
+  // wrote, only older: differing from the latest bytes is no corruption.
+  std::optional<bool> older_complete_version;
   for (const JournalFinding& f : it->second) {
+    if (s && f.differs_from_completed) {
+      if (!older_complete_version) older_complete_version = ctx.versions.was_complete(path, s->hash, ctx.crash_point);
+      if (*older_complete_version) continue;
+    }
     Violation v;
     v.checker = name();
     v.path = path;

@@ -20,9 +20,12 @@
 //   lost-acked         an entry complete in ctx.acked (covered by a completed
 //                      fsync/fdatasync) that the reader does not get back
 //                      unchanged from the state.
-// A torn tail the reader detects and trims is fine.  Each violation names
-// the entry index and byte offset and the operations whose bytes are
-// involved (StateView::provenance).
+// A torn tail the reader detects and trims is fine, and so is a state file
+// equal to a version that was complete at some moment (ctx.versions): an
+// older journal, e.g. from before a rewrite, differs from the latest bytes
+// without being corrupt (acked entries must still be there).  Each
+// violation names the entry index and byte offset and the operations whose
+// bytes are involved (StateView::provenance).
 //
 // Verdicts are cached per (state content, completed content, acked
 // content) of the file; only the provenance lookup runs per state.
@@ -54,6 +57,10 @@ struct JournalFinding {
   std::string grade;
   std::string reason;
   std::vector<Range> ranges;  // bytes whose operations are involved
+  // Found only because the bytes differ from the completed state's (not by
+  // the format itself): moot when the state file is an older complete
+  // version of the journal.
+  bool differs_from_completed = false;
 };
 
 // Judges one journal file; a view without the file is std::nullopt.

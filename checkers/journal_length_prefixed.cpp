@@ -25,23 +25,28 @@ class LengthPrefixedReader : public SequentialReader {
  public:
   explicit LengthPrefixedReader(Layout layout) : layout_(layout) {}
 
-  Frame next(std::string_view file, std::uint64_t offset) override { return loose_frame(file, offset); }
+  Frame next(std::string_view file, std::uint64_t offset) override { return frame(file, offset, true); }
 
-  // The format has no state: the strict and the loose check are the same.
-  Frame loose_frame(std::string_view file, std::uint64_t offset) const override {
+  // The format has no state: the strict and the loose check are the same,
+  // but resynchronisation probes every offset, so it skips the messages.
+  Frame loose_frame(std::string_view file, std::uint64_t offset) const override { return frame(file, offset, false); }
+
+ private:
+  Frame frame(std::string_view file, std::uint64_t offset, bool explain) const {
     Frame f;
     const std::uint64_t remaining = file.size() - offset;
     if (remaining < layout_.header()) {
       f.kind = Frame::Kind::kShort;
-      f.what = "short header: " + std::to_string(remaining) + " of " + std::to_string(layout_.header()) + " bytes";
+      if (explain) f.what = "short header: " + std::to_string(remaining) + " of " + std::to_string(layout_.header()) + " bytes";
       return f;
     }
     const char* p = file.data() + offset;
     const std::uint64_t length = read_uint(p, layout_.length_bytes, layout_.big_endian);
     if (length > remaining - layout_.header()) {
       f.kind = Frame::Kind::kShort;
-      f.what = "short entry: length " + std::to_string(length) + " runs past the end of the file (" +
-               std::to_string(remaining - layout_.header()) + " bytes left)";
+      if (explain)
+        f.what = "short entry: length " + std::to_string(length) + " runs past the end of the file (" +
+                 std::to_string(remaining - layout_.header()) + " bytes left)";
       return f;
     }
     f.size = layout_.header() + length;
@@ -51,7 +56,7 @@ class LengthPrefixedReader : public SequentialReader {
       const std::string_view payload(p + layout_.header(), length);
       if (stored != mask_crc(crc32c(length_field, payload))) {
         f.kind = Frame::Kind::kInvalid;
-        f.what = "bad CRC";
+        if (explain) f.what = "bad CRC";
         return f;
       }
     }
@@ -59,7 +64,6 @@ class LengthPrefixedReader : public SequentialReader {
     return f;
   }
 
- private:
   Layout layout_;
 };
 

@@ -27,12 +27,13 @@ struct RecordHead {
 };
 
 // The common part of every record: short, invalid size, or a payload.
-Frame record_frame(std::string_view file, std::uint64_t offset, RecordHead& head) {
+// `explain`: fill in Frame::what (the loose checks skip it for speed).
+Frame record_frame(std::string_view file, std::uint64_t offset, RecordHead& head, bool explain = true) {
   Frame f;
   const std::uint64_t remaining = file.size() - offset;
   if (remaining < 4) {
     f.kind = Frame::Kind::kShort;
-    f.what = "short record size field";
+    if (explain) f.what = "short record size field";
     return f;
   }
   const std::uint32_t raw = get_le<std::uint32_t>(file.data() + offset);
@@ -41,17 +42,17 @@ Frame record_frame(std::string_view file, std::uint64_t offset, RecordHead& head
   f.size = 4 + head.size;
   if (head.size > kMaxRecordSize) {
     f.kind = Frame::Kind::kInvalid;
-    f.what = "record size " + std::to_string(head.size) + " over the 512 KiB limit";
+    if (explain) f.what = "record size " + std::to_string(head.size) + " over the 512 KiB limit";
     return f;
   }
   if (head.size > remaining - 4) {
     f.kind = Frame::Kind::kShort;
-    f.what = "short record: " + std::to_string(remaining - 4) + " of " + std::to_string(head.size) + " bytes";
+    if (explain) f.what = "short record: " + std::to_string(remaining - 4) + " of " + std::to_string(head.size) + " bytes";
     return f;
   }
   if (head.size == 0) {
     f.kind = Frame::Kind::kInvalid;
-    f.what = "zero-size record";
+    if (explain) f.what = "zero-size record";
     return f;
   }
   f.kind = Frame::Kind::kEntry;
@@ -61,6 +62,11 @@ Frame record_frame(std::string_view file, std::uint64_t offset, RecordHead& head
 Frame invalid(Frame f, std::string what) {
   f.kind = Frame::Kind::kInvalid;
   f.what = std::move(what);
+  return f;
+}
+
+Frame not_a_record(Frame f) {
+  f.kind = Frame::Kind::kInvalid;
   return f;
 }
 
@@ -104,21 +110,21 @@ class NinjaDepsReader : public SequentialReader {
 
   Frame loose_frame(std::string_view file, std::uint64_t offset) const override {
     RecordHead head;
-    Frame f = record_frame(file, offset, head);
+    Frame f = record_frame(file, offset, head, false);
     if (f.kind != Frame::Kind::kEntry) return f;
     const char* p = file.data() + offset + 4;
-    if (head.size % 4 != 0) return invalid(f, "not a record");
+    if (head.size % 4 != 0) return not_a_record(f);
     if (head.is_deps) {
-      if (head.size < 12) return invalid(f, "not a record");
+      if (head.size < 12) return not_a_record(f);
       for (std::uint64_t i = 0; i < head.size; i += 4) {
         if (i == 4 || i == 8) continue;  // mtime
-        if (get_le<std::uint32_t>(p + i) >= kPlausibleIds) return invalid(f, "not a record");
+        if (get_le<std::uint32_t>(p + i) >= kPlausibleIds) return not_a_record(f);
       }
       return f;
     }
-    if (head.size < 8 || ~get_le<std::uint32_t>(p + head.size - 4) >= kPlausibleIds) return invalid(f, "not a record");
+    if (head.size < 8 || ~get_le<std::uint32_t>(p + head.size - 4) >= kPlausibleIds) return not_a_record(f);
     const std::string_view path = strip_padding(std::string_view(p, head.size - 4));
-    if (path.empty() || path.find('\0') != std::string_view::npos) return invalid(f, "not a record");
+    if (path.empty() || path.find('\0') != std::string_view::npos) return not_a_record(f);
     return f;
   }
 

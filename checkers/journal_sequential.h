@@ -16,9 +16,13 @@
 // (EOF, a short frame, an invalid frame that ends at EOF, or zeros only).
 // Such a chain counts as hidden entries when it holds two or more entries,
 // or one that ends exactly at EOF, and not only all-zero entries (a zeroed
-// region is a chain of empty entries in some formats).  Limit: a payload
-// that itself contains well-formed frames of the same format can pass for
-// hidden entries; checksummed formats make that practically impossible.
+// region is a chain of empty entries in some formats).  One entry followed
+// by a torn one is not enough: that is also what a legitimately torn entry
+// whose payload embeds a frame looks like.  So a state that ends inside the
+// first entry written after the damage is not flagged; the states where
+// that entry is whole are.  Limit: a payload that itself contains
+// well-formed frames of the same format can still pass for hidden entries;
+// checksummed formats make that practically impossible.
 #pragma once
 
 #include <cstdint>

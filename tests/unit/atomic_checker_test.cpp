@@ -120,3 +120,17 @@ BOOST_AUTO_TEST_CASE(only_matching_regular_files_are_checked) {
   BOOST_REQUIRE(w.size() == 1u);
   BOOST_TEST(w[0].reason.find("had no such file") != std::string::npos, w[0].reason);
 }
+
+BOOST_AUTO_TEST_CASE(process_kill_mid_update_says_so_and_compares_with_the_last_complete_version) {
+  FakeVersions versions;
+  versions.add("settings.conf", kOld, 1);
+  const std::string partial = kNew.substr(0, 12);  // written so far by an in-place rewrite
+  MemoryState state, acked;
+  state.file("settings.conf", partial);
+  acked.file("settings.conf", kOld);
+  const auto v = run(state, state, acked, versions, 20);
+  BOOST_REQUIRE(v.size() == 1u);
+  BOOST_TEST(v[0].reason.find("in the middle of an update") != std::string::npos, v[0].reason);
+  BOOST_TEST(v[0].reason.find("last complete version synced") != std::string::npos, v[0].reason);
+  BOOST_TEST(v[0].offset == 7u);  // "mode = " is common to both
+}

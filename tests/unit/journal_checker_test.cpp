@@ -156,3 +156,32 @@ BOOST_AUTO_TEST_CASE(mid_file_damage_names_the_writes_the_crash_lost) {
   BOOST_TEST(v[0].reason.find("3 complete entries follow") != std::string::npos, v[0].reason);
   BOOST_TEST(v[0].ops == (std::vector<Seq>{2, 8}), boost::test_tools::per_element());
 }
+
+namespace {
+struct OneVersion : VersionHistory {
+  ContentHash hash;
+  bool was_complete(std::string_view, const ContentHash& h, Seq) const override { return h == hash; }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(an_older_complete_version_is_not_silent_corruption) {
+  // The writer rewrote the journal (compaction); the state still holds the
+  // old journal, which was complete when it was last closed.
+  LengthPrefixedWriter w("u32le");
+  const BuiltJournal old_journal = build_journal(w, 4);
+  std::string rewritten;
+  for (std::size_t i = 10; i < 14; ++i) rewritten += w.entry(i, rewritten.size());
+  MemoryState state, completed;
+  state.file("j.log", old_journal.bytes);
+  completed.file("j.log", rewritten);
+  auto checker = make_journal_checker("u32le", "j.log");
+  OneVersion old_is_complete;
+  old_is_complete.hash = hash_bytes(old_journal.bytes);
+  NoVersions none;
+  std::vector<Violation> with_history, without;
+  checker->check(CheckContext{state, completed, MemoryState{}, old_is_complete, 5}, with_history);
+  checker->check(CheckContext{state, completed, MemoryState{}, none, 5}, without);
+  BOOST_TEST(with_history.empty());
+  BOOST_REQUIRE(without.size() == 1u);
+  BOOST_TEST(without[0].grade == "silent-corruption");
+}

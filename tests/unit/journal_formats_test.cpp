@@ -331,7 +331,7 @@ BOOST_AUTO_TEST_CASE(hostile_bytes_never_break_a_parser_and_entries_stay_inside_
     const BuiltJournal j = build_journal(*w, kEntries);
     for (const auto& name : names) {
       const auto format = make_journal_format(name);
-      for (int round = 0; round < 300; ++round) {
+      for (int round = 0; round < 60; ++round) {
         std::string bytes = j.bytes;
         const int flips = 1 + static_cast<int>(rng() % 8);
         for (int k = 0; k < flips; ++k) {
@@ -345,12 +345,13 @@ BOOST_AUTO_TEST_CASE(hostile_bytes_never_break_a_parser_and_entries_stay_inside_
         }
         const JournalParse p = format->parse(bytes);
         std::uint64_t end = 0;
+        bool inside = true;
         for (const auto& e : p.entries) {
-          BOOST_TEST(e.offset >= end);
-          BOOST_TEST(e.offset + e.size <= bytes.size());
+          inside = inside && e.offset >= end && e.offset + e.size <= bytes.size();
           end = e.offset + e.size;
         }
-        for (const auto& d : p.damage) BOOST_TEST(d.offset + d.length <= bytes.size());
+        for (const auto& d : p.damage) inside = inside && d.offset + d.length <= bytes.size();
+        if (!inside) BOOST_ERROR(name << " on mutated " << w->format() << ": entry or damage outside the file");
         (void)judge_journal(*format, bytes, j.bytes, j.bytes);
       }
     }
