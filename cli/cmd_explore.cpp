@@ -3,7 +3,6 @@
 // enumerates the crash states of a trace and summarizes them.
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -13,42 +12,19 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/explore_args.h"
 #include "cli/trace_file.h"
 #include "core/explorer.h"
 
 namespace crashfs::cli {
 namespace {
 
-struct ExploreArgs {
+struct ExploreCommandArgs {
   std::string trace;
-  std::vector<std::string> models;
-  std::uint32_t sector = kDefaultSector;
-  std::uint64_t max_states = kDefaultMaxStates;
-  std::uint64_t seed = 0;
-  std::string shard;
-  std::uint32_t window = 8;
-  std::uint32_t samples = 8;
+  ExploreArgs explore;
   bool list = false;
   bool json = false;
 };
-
-std::string usage_error(std::string_view what) { return fmt::format("crashfs explore: {}", what); }
-
-// Parses "K/N" (1 <= K <= N) into 0-based shard and count.
-bool parse_shard(std::string_view text, std::uint32_t& shard, std::uint32_t& shards) {
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) return false;
-  std::uint32_t k = 0, n = 0;
-  auto a = std::from_chars(text.data(), text.data() + slash, k);
-  auto b = std::from_chars(text.data() + slash + 1, text.data() + text.size(), n);
-  if (a.ec != std::errc() || a.ptr != text.data() + slash || b.ec != std::errc() ||
-      b.ptr != text.data() + text.size() || k < 1 || n < 1 || k > n) {
-    return false;
-  }
-  shard = k - 1;
-  shards = n;
-  return true;
-}
 
 nlohmann::json summary_json(const ModelSummary& m, const ExploreOptions& o) {
   return {{"model", std::string(to_string(m.model))},
@@ -94,42 +70,12 @@ void print_summary(const ExploreSummary& summary, const ExploreOptions& o, const
   if (o.shards > 1) fmt::print("shard {}/{}: handing on the distinct states whose key falls in it\n", o.shard + 1, o.shards);
 }
 
-int run_explore(const ExploreArgs& args) {
+int run_explore(const ExploreCommandArgs& args) {
   ExploreOptions options;
-  options.models.clear();
-  for (const std::string& name : args.models) {
-    const auto model = model_from_string(name);
-    if (!model) {
-      fmt::print(stderr, "{}\n",
-                 usage_error(fmt::format("unknown model '{}' (process-kill, synced-only, posix, ext4-ordered)", name)));
-      return kExitUsage;
-    }
-    if (std::find(options.models.begin(), options.models.end(), *model) == options.models.end()) {
-      options.models.push_back(*model);
-    }
-  }
-  if (options.models.empty()) options.models = {ModelKind::kPosix};
-  if (args.sector < 512 || args.sector > (1u << 20) || (args.sector & (args.sector - 1)) != 0) {
-    fmt::print(stderr, "{}\n", usage_error(fmt::format("--sector {}: use a power of two from 512 to 1048576", args.sector)));
+  if (Status st = to_explore_options(args.explore, {ModelKind::kPosix}, options); !st) {
+    fmt::print(stderr, "crashfs explore: {}\n", st.message());
     return kExitUsage;
   }
-  if (args.max_states == 0) {
-    fmt::print(stderr, "{}\n", usage_error("--max-states must be at least 1"));
-    return kExitUsage;
-  }
-  if (!args.shard.empty() && !parse_shard(args.shard, options.shard, options.shards)) {
-    fmt::print(stderr, "{}\n", usage_error(fmt::format("--shard {}: use K/N with 1 <= K <= N, e.g. 2/8", args.shard)));
-    return kExitUsage;
-  }
-  if (args.window == 0) {
-    fmt::print(stderr, "{}\n", usage_error("--window must be at least 1"));
-    return kExitUsage;
-  }
-  options.sector = args.sector;
-  options.max_states = args.max_states;
-  options.seed = args.seed;
-  options.window = args.window;
-  options.samples = args.samples;
 
   TraceFile file;
   if (Status st = file.open(args.trace); !st) {
@@ -193,20 +139,10 @@ int run_explore(const ExploreArgs& args) {
 }  // namespace
 
 void add_explore_command(CLI::App& app, int& exit_code) {
-  auto args = std::make_shared<ExploreArgs>();
+  auto args = std::make_shared<ExploreCommandArgs>();
   CLI::App* cmd = app.add_subcommand("explore", "Enumerate the crash states of a trace under persistence models");
   cmd->add_option("trace", args->trace, "Trace file written by `crashfs record`")->required();
-  cmd->add_option("--model", args->models,
-                  "process-kill, synced-only, posix or ext4-ordered (repeatable; default posix)");
-  cmd->add_option("--sector", args->sector, "Torn-write granularity in bytes for posix (default 4096; 512 allowed)");
-  cmd->add_option("--max-states", args->max_states,
-                  fmt::format("Cap on generated states per model (default {}); when reached, every crash point "
-                              "gets the same share",
-                              kDefaultMaxStates));
-  cmd->add_option("--seed", args->seed, "Seed of the random passes (default 0)");
-  cmd->add_option("--shard", args->shard, "K/N: hand on only this shard's states (N shards cover all, once)");
-  cmd->add_option("--window", args->window, "Bounded passes look at the last N unsynced operations (default 8)");
-  cmd->add_option("--samples", args->samples, "Random states per bounded crash point (default 8)");
+  add_explore_args(cmd, args->explore, "posix");
   cmd->add_flag("--list", args->list, "Print every distinct state: id, then what it lost");
   cmd->add_flag("--json", args->json, "JSON lines (states with --list) and a JSON summary");
   cmd->callback([args, &exit_code] { exit_code = run_explore(*args); });

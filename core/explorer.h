@@ -12,9 +12,11 @@
 //     total exceeds it, every point is limited to the same number q of
 //     states (the largest q that fits, at least 1 per point), cutting each
 //     point's least important states first; the summary says so;
-//   - states are deduplicated per model by structural key (CrashWalk): the
-//     first spec that reaches a state names it, so ids are stable for the
-//     same trace, model and options;
+//   - states are deduplicated per model, across crash points, by structural
+//     key (CrashWalk): the first spec that reaches a state names it (ids are
+//     stable for the same trace, model and options) and the state is handed
+//     on once, with the context of that first, earliest crash point (where
+//     the least had been acknowledged);
 //   - --shard K/N: every shard generates and deduplicates everything (that is
 //     cheap) but hands on only the distinct states whose key falls in its
 //     shard, so N shards together hand on each distinct state exactly once,

@@ -360,7 +360,6 @@ FsImage FsImage::initial(const Trace& trace) {
       auto n = std::make_shared<FsNode>();
       n->kind = kind;
       n->mode = mode_for(kind, rec.mode);
-      if (kind == NodeKind::kSpecial) n->mode = rec.mode;
       n->uid = rec.uid;
       n->gid = rec.gid;
       n->mtime_ns = rec.mtime_ns;
