@@ -389,12 +389,9 @@ Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Che
   for (auto& [i, states] : states_of_group) out.groups[i].states = states.size();
   for (std::size_t i = 0; i < out.groups.size(); ++i) {
     ViolationGroup& g = out.groups[i];
-    g.explanation = fmt::format("{}. {} in {} state(s) under {}.", kind_sentence(g.kind), g.reason, g.states,
-                                fmt::join([&] {
-                                  std::vector<std::string> m;
-                                  for (auto model : g.models) m.emplace_back(to_string(model));
-                                  return m;
-                                }(), ", "));
+    std::vector<std::string> models;
+    for (ModelKind m : g.models) models.emplace_back(to_string(m));
+    g.explanation = fmt::format("{}; in {} state(s) under {}", kind_sentence(g.kind), g.states, fmt::join(models, ", "));
   }
 
   // Most important first: bugs even a process kill shows, worse grades, more states.

@@ -28,6 +28,8 @@
 #include "cli/explore_args.h"
 #include "cli/record.h"
 #include "cli/report.h"
+#include "cli/report_html.h"
+#include "cli/report_junit.h"
 #include "cli/sqlite_checker.h"
 #include "cli/trace_file.h"
 
@@ -38,6 +40,8 @@ struct CheckArgs {
   std::vector<std::string> checkers;
   ExploreArgs explore;
   std::string report_json;
+  std::string junit;
+  std::string html;
   std::string base_dir;
   std::uint64_t keep = 1000;
   unsigned cmd_timeout = 60;
@@ -59,6 +63,9 @@ void add_check_args(CLI::App* cmd, CheckArgs& args) {
       ->allow_extra_args(false);
   add_explore_args(cmd, args.explore, "process-kill and posix");
   cmd->add_option("--report-json", args.report_json, "Write the machine-readable report to FILE");
+  cmd->add_option("--junit", args.junit, "Write a JUnit XML report to FILE (one test case per model x checker)");
+  cmd->add_option("--html", args.html,
+                  "Write a self-contained HTML page to FILE: summary, explained groups, trace timeline, bytes");
   cmd->add_option("--base", args.base_dir,
                   "Final tree to read unchanged pre-existing files from (default: the recorded directory)");
   cmd->add_option("--keep", args.keep, "Violations kept in the report per model x checker (default 1000)");
@@ -133,6 +140,7 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   std::vector<Checker*> checkers;
   for (auto& c : owned) checkers.push_back(c.get());
 
+  const auto started = std::chrono::steady_clock::now();
   Progress progress;
   CheckOptions options;
   options.explore = explore;
@@ -155,14 +163,19 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
 
   print_summary(stdout, info, report, explanation);
   std::fflush(stdout);
-  if (!args.report_json.empty()) {
-    std::ofstream out(args.report_json);
-    out << report_json(info, report, explanation, explorer).dump(2) << "\n";
-    if (!out) {
-      fmt::print(stderr, "{}: cannot write the report to {}\n", who, args.report_json);
-      return kExitUsage;
-    }
-  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  auto write_report = [&](const std::string& path, const std::string& text) {
+    if (path.empty()) return true;
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) fmt::print(stderr, "{}: cannot write the report to {}\n", who, path);
+    return static_cast<bool>(out);
+  };
+  bool written = write_report(args.report_json, report_json(info, report, explanation, explorer).dump(2) + "\n");
+  written = write_report(args.junit, args.junit.empty() ? "" : render_junit(info, report, explanation, seconds)) && written;
+  written = write_report(args.html, args.html.empty() ? "" : render_html(info, report, explanation, explorer)) && written;
+  if (!written) return kExitUsage;
   if (!explorer.base_status().is_ok())
     spdlog::warn("{}: reading the final tree: {}", who, explorer.base_status().message());
   if (!report.harness_errors.empty()) return kExitHarness;

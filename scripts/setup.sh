@@ -7,8 +7,9 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libfuse3-dev fuse3
   libboost-test-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
-  libxxhash-dev libsqlite3-dev sqlite3
-  git tar
+  libxxhash-dev libsqlite3-dev sqlite3 libhighwayhash-dev
+  git tar python3
+  chromium
 )
 
 missing=()
