@@ -240,7 +240,8 @@ int main(int argc, char** argv) {
 
   const std::string tmpl = read_file(opt.template_path);
   if (tmpl.size() < 17 || tmpl[2] != '\r' || tmpl[3] != '\n')
-    die("the template " + opt.template_path + " is not a pyc (bad magic); regenerate it with workloads/pyc/make_templates.sh");
+    die("the template " + opt.template_path +
+        " is not a pyc (bad magic); regenerate it with workloads/pyc/make_templates.sh");
   if (opt.race) return race(opt, tmpl);
   write_once(opt, tmpl);
   return 0;

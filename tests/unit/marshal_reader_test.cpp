@@ -21,7 +21,8 @@ namespace {
 
 std::string i32(std::int32_t v) {
   std::string out(4, '\0');
-  for (int i = 0; i < 4; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((static_cast<std::uint32_t>(v) >> (8 * i)) & 0xFF);
+  const auto u = static_cast<std::uint32_t>(v);
+  for (std::size_t i = 0; i < 4; ++i) out[i] = static_cast<char>((u >> (8 * i)) & 0xFF);
   return out;
 }
 std::string short_str(std::string_view s) { return "z"s + static_cast<char>(s.size()) + std::string(s); }
