@@ -41,21 +41,7 @@ std::string quick_signature(ModelKind model, const Violation& v) {
 }
 std::string quick_signature(const StateViolation& sv) { return quick_signature(sv.model, sv.violation); }
 
-bool is_entry_change(RecordType t) {
-  switch (t) {
-    case RecordType::kCreate:
-    case RecordType::kMkdir:
-    case RecordType::kMknod:
-    case RecordType::kSymlink:
-    case RecordType::kLink:
-    case RecordType::kUnlink:
-    case RecordType::kRmdir:
-    case RecordType::kRename:
-      return true;
-    default:
-      return false;
-  }
-}
+bool is_entry_change(RecordType t) { return op_class(t) == OpClass::kEntry; }
 
 // The directory an entry change happens in (the target directory for
 // rename and link, where the new name appears).

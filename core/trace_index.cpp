@@ -9,7 +9,9 @@ namespace {
 constexpr std::uint32_t kFallocKeepSize = 0x01;
 constexpr std::uint32_t kFallocSizeNeutral = 0x02 | 0x08;  // punch hole, collapse range
 
-OpClass class_of(RecordType type) {
+}  // namespace
+
+OpClass op_class(RecordType type) {
   switch (type) {
     case RecordType::kWrite:
     case RecordType::kTruncate:
@@ -28,8 +30,6 @@ OpClass class_of(RecordType type) {
   }
 }
 
-}  // namespace
-
 TraceIndex::TraceIndex(const Trace& trace) : trace_(&trace) {
   const std::size_t n = trace.ops().size();
   facts_.resize(n);
@@ -43,7 +43,7 @@ TraceIndex::TraceIndex(const Trace& trace) : trace_(&trace) {
   for (std::size_t i = 0; i < n; ++i) {
     const Record& rec = trace.op(i);
     OpFacts& f = facts_[i];
-    f.cls = class_of(rec.type);
+    f.cls = op_class(rec.type);
     std::uint64_t& current = size[rec.node];
     switch (rec.type) {
       case RecordType::kCreate:

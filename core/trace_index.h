@@ -32,6 +32,9 @@
 namespace crashfs {
 
 enum class OpClass : std::uint8_t { kData, kAttr, kEntry, kDurability };
+// The class of an operation's record type (entry changes: create, mkdir,
+// mknod, symlink, link, unlink, rmdir, rename).
+OpClass op_class(RecordType type);
 
 inline constexpr std::uint32_t kNever = std::numeric_limits<std::uint32_t>::max();
 
