@@ -1,10 +1,12 @@
 #include "fusefs/fuse_mount.h"
 
+#include <cstdlib>
 #include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "fusefs/killpriv_io.h"
 #include "fusefs/recording_fs.h"
 
 namespace crashfs::fusefs {
@@ -20,9 +22,12 @@ FuseMount::~FuseMount() { stop(); }
 
 Status FuseMount::mount(RecordingFs& fs, const std::string& dir, std::unique_ptr<FuseMount>& out) {
   std::unique_ptr<FuseMount> m(new FuseMount);
-  m->ordered_ = fs.recording();
   std::vector<std::string> argv_storage = {
       "crashfs", "-o", "fsname=crashfs,subtype=crashfs,default_permissions,allow_other,auto_unmount"};
+  // CRASHFS_FUSE_DEBUG=1: libfuse prints every request and reply (diagnosis).
+  if (const char* debug = std::getenv("CRASHFS_FUSE_DEBUG"); debug != nullptr && *debug == '1') {
+    argv_storage.push_back("-d");
+  }
   std::vector<char*> argv;
   for (auto& a : argv_storage) argv.push_back(a.data());
   fuse_args args = FUSE_ARGS_INIT(static_cast<int>(argv.size()), argv.data());
@@ -39,12 +44,15 @@ Status FuseMount::mount(RecordingFs& fs, const std::string& dir, std::unique_ptr
         dir, dir));
   }
   m->mounted_ = true;
+  if (!request_killpriv_v2(m->session_)) {
+    spdlog::warn("crashfs: cannot install the FUSE I/O hook; every write will cost an extra GETXATTR request");
+  }
   out = std::move(m);
   return Status::ok();
 }
 
 void FuseMount::serve() {
-  loop_ = std::make_unique<RequestLoop>(session_, ordered_, kWorkerThreads);
+  loop_ = std::make_unique<RequestLoop>(session_, kWorkerThreads);
   loop_->start();
 }
 

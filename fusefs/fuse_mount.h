@@ -4,7 +4,7 @@
 // default_permissions, allow_other and auto_unmount: auto_unmount keeps a
 // fusermount3 helper that lazily unmounts as soon as the FUSE descriptor
 // closes, so even a kill -9 of crashfs leaves no mount behind.  serve()
-// starts the request loop (request_loop.h; ordered when recording).  stop()
+// starts the request loop (request_loop.h).  stop()
 // (also run by the destructor) ends the loop, then lazily unmounts and
 // destroys the session; processes still inside the mount then get ENOTCONN
 // instead of hanging.
@@ -43,7 +43,6 @@ class FuseMount {
   FuseMount() = default;
 
   fuse_session* session_ = nullptr;
-  bool ordered_ = false;
   std::unique_ptr<RequestLoop> loop_;
   bool mounted_ = false;
 };

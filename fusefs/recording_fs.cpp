@@ -66,6 +66,28 @@ void RecordingFs::fail_trace(fuse_req_t req, const Status& st) {
   fuse_reply_err(req, EIO);
 }
 
+Status RecordingFs::drop_privileges_on_write(fuse_req_t req, int fd, const Node& node, const Caller& who) {
+  const fuse_ctx* ctx = fuse_req_ctx(req);
+  if (ctx == nullptr || ctx->uid == 0 || ctx->pid == 0) return Status::ok();
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return Status::ok();
+  const bool setuid = (st.st_mode & S_ISUID) != 0;
+  const bool setgid = (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+  if (!setuid && !setgid) return Status::ok();
+  const mode_t mode = st.st_mode & ~(S_ISUID | (setgid ? S_ISGID : 0)) & 07777;
+  if (fchmod(fd, mode) != 0) return Status::ok();
+  Record rec;
+  rec.type = RecordType::kSetAttr;
+  rec.node = node.id;
+  rec.valid = kAttrMode;
+  rec.mode = (st.st_mode & S_IFMT) | mode;
+  rec.uid = st.st_uid;
+  rec.gid = st.st_gid;
+  rec.atime_ns = to_ns(st.st_atim);
+  rec.mtime_ns = to_ns(st.st_mtim);
+  return journal_.append(rec, who);
+}
+
 void RecordingFs::fill_entry(fuse_entry_param& e, const Node& node, const struct stat& st) const {
   std::memset(&e, 0, sizeof e);
   e.ino = node.id;
@@ -83,7 +105,7 @@ void RecordingFs::init(fuse_conn_info* conn) {
   if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC) conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
   // Async requests (release, mmap writeback) enter the request queue when
   // issued only below max_background; a bigger window keeps a program's
-  // close() ahead of its next operation (see request_order.h).
+  // close() ahead of its next operation (see request_loop.h).
   conn->max_background = 1024;
   conn->congestion_threshold = 768;
   // Locks stay in the kernel (see recording_fs.h).
@@ -189,6 +211,13 @@ void RecordingFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int
       rec.fh = h != nullptr ? h->id : 0;
       rec.length = static_cast<std::uint64_t>(attr->st_size);
       trace_status = journal_.append(rec, who);
+      if (trace_status && !(valid & FUSE_SET_ATTR_MODE)) {
+        const int fd = h != nullptr ? h->fd : ::open(proc.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+          trace_status = drop_privileges_on_write(req, fd, *n, who);
+          if (h == nullptr) close(fd);
+        }
+      }
     }
   }
   std::uint32_t recorded = 0;

@@ -132,6 +132,11 @@ class RecordingFs {
   int backing_open_flags(int flags) const;
   std::uint32_t write_flags(int flags) const;
   FileHandle* new_file_handle(Node& node, int fd, int flags, const Caller& who, bool recorded);
+  // FUSE_HANDLE_KILLPRIV_V2 (killpriv_io.h) makes clearing setuid/setgid
+  // on write and truncate our job; crashfs works as root, so the backing
+  // file system never does it.  Clears them (and records the SetAttr) when
+  // the caller is not root.  Journal lock held when recording.
+  Status drop_privileges_on_write(fuse_req_t req, int fd, const Node& node, const Caller& who);
   // Replies EIO after a failed append (names the failure once in the log).
   void fail_trace(fuse_req_t req, const Status& st);
 

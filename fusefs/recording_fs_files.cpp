@@ -95,6 +95,7 @@ void RecordingFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
     trunc.length = 0;
     trunc.flags = kTruncateByOpen;
     st = journal_.append(trunc, who);
+    if (st) st = drop_privileges_on_write(req, fd, *n, who);
   }
   lock.unlock();
   if (!st) {
@@ -239,6 +240,7 @@ void RecordingFs::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv, o
   };
   std::size_t written = 0;
   if (!journal_.recording()) {
+    drop_privileges_on_write(req, h->fd, *h->node, Caller{});
     const int err = write_all(written);
     if (written == 0 && err != 0) return (void)fuse_reply_err(req, err);
     return (void)fuse_reply_write(req, written);
@@ -255,6 +257,10 @@ void RecordingFs::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv, o
     // pwrite on an O_APPEND descriptor appends wherever the end is now.
     struct stat st {};
     if (fstat(h->fd, &st) == 0) landed_at = static_cast<std::uint64_t>(st.st_size);
+  }
+  if (Status st = drop_privileges_on_write(req, h->fd, *h->node, who); !st) {
+    lock.unlock();
+    return fail_trace(req, st);
   }
   const int err = write_all(written);
   if (written == 0 && err != 0) {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "fusefs/fuse_api.h"
+#include "fusefs/request_kind.h"
 
 namespace crashfs::fusefs {
 namespace {
@@ -20,8 +21,7 @@ void on_wakeup(int) {}  // only interrupts read(2)
 
 }  // namespace
 
-RequestLoop::RequestLoop(fuse_session* session, bool ordered, int threads)
-    : session_(session), ordered_(ordered), thread_count_(threads) {}
+RequestLoop::RequestLoop(fuse_session* session, int threads) : session_(session), thread_count_(threads) {}
 
 RequestLoop::~RequestLoop() { stop(); }
 
@@ -45,30 +45,26 @@ void RequestLoop::work() {
   pthread_sigmask(SIG_UNBLOCK, &wake, nullptr);
 
   fuse_buf buf{};
+  std::unique_lock leader(leader_, std::defer_lock);
   while (!fuse_session_exited(session_)) {
-    std::uint64_t ticket = 0;
-    bool ordered = false;
-    {
-      std::lock_guard reader(read_mutex_);
-      if (fuse_session_exited(session_)) break;
-      const int res = fuse_session_receive_buf(session_, &buf);
-      if (res == -EINTR || res == -EAGAIN || res == -ENOENT) continue;
-      if (res <= 0) {
-        // 0: unmounted or aborted (libfuse marked the session exited).
-        if (res < 0) spdlog::error("crashfs: reading /dev/fuse: {}", std::strerror(-res));
-        fuse_session_exit(session_);
-        break;
-      }
-      ticket = ++next_ticket_;
-      if (ordered_ && !(buf.flags & FUSE_BUF_IS_FD) && static_cast<std::size_t>(res) >= sizeof(fuse_in_header)) {
-        ordered = is_ordered_opcode(static_cast<const fuse_in_header*>(buf.mem)->opcode);
-        if (ordered) order_.enqueue(ticket);
-      }
+    if (!leader.owns_lock()) leader.lock();
+    if (fuse_session_exited(session_)) break;
+    const int res = fuse_session_receive_buf(session_, &buf);
+    if (res == -EINTR || res == -EAGAIN || res == -ENOENT) continue;
+    if (res <= 0) {
+      // 0: unmounted or aborted (libfuse marked the session exited).
+      if (res < 0) spdlog::error("crashfs: reading /dev/fuse: {}", std::strerror(-res));
+      fuse_session_exit(session_);
+      break;
     }
-    if (ordered) order_.wait_turn(ticket);
+    const bool serialized = !(buf.flags & FUSE_BUF_IS_FD) && static_cast<std::size_t>(res) >= sizeof(fuse_in_header) &&
+                            is_serialized_opcode(static_cast<const fuse_in_header*>(buf.mem)->opcode);
+    // A serialized request keeps the leadership until it is served; any
+    // other request lets the next worker read while it runs.
+    if (!serialized) leader.unlock();
     fuse_session_process_buf(session_, &buf);
-    if (ordered) order_.finish(ticket);
   }
+  if (leader.owns_lock()) leader.unlock();
   std::free(buf.mem);
   --running_;
 }
@@ -78,9 +74,7 @@ void RequestLoop::stop() {
   fuse_session_exit(session_);
   // A signal can land just before a worker enters read(2): repeat until all left.
   while (running_ > 0) {
-    for (auto& t : threads_) {
-      if (t.joinable()) pthread_kill(t.native_handle(), SIGUSR1);
-    }
+    for (auto& t : threads_) pthread_kill(t.native_handle(), SIGUSR1);
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   for (auto& t : threads_) t.join();
