@@ -426,9 +426,13 @@ Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Che
     Explorer fixed(traces.back(), base);
     const CheckReport after = run_checks(fixed, checkers, recheck);
     const auto now = signatures(after);
+    // The group's own signatures only: the same checker, file and grade (a
+    // substring match of the path would drag in "data.conf" for "a.conf",
+    // and other grades are other groups, with fixes of their own).
     std::set<std::string> group_quick;
     for (const StateViolation& sv : report.violations)
-      if (quick_signature(sv).find(fold_digits(g.path)) != std::string::npos && sv.violation.checker == g.checker)
+      if (sv.violation.checker == g.checker && fold_digits(sv.violation.path) == fold_digits(g.path) &&
+          sv.violation.grade == g.grade)
         group_quick.insert(quick_signature(sv));
     bool gone = true, nothing_new = true;
     for (const auto& [sig, n] : now) {
