@@ -117,6 +117,33 @@ BOOST_AUTO_TEST_CASE(trace_starts_with_session_then_root_known_and_names_process
   BOOST_TEST(checked, t.text());
 }
 
+BOOST_AUTO_TEST_CASE(an_exec_renames_the_process_in_the_trace_at_once) {
+  // The shell writes a.txt, then execs dd under the same pid at once: the
+  // write to b.bin must carry dd's name, not the shell's.
+  TempDir dir;
+  const std::string trace = dir / "crashfs.trace";
+  const RunResult r = record(dir.path(), trace,
+                             {"sh", "-c", "echo hi > a.txt; exec dd if=/dev/zero of=b.bin bs=8 count=1 status=none"});
+  BOOST_REQUIRE_MESSAGE(r.exit_code == 0, r.describe());
+  const Trace t = read_trace(trace);
+  BOOST_REQUIRE(t.status.is_ok());
+  std::map<std::uint32_t, std::string> comm;
+  std::map<std::string, std::string> writer_of;
+  std::map<std::string, std::uint32_t> pid_of;
+  std::map<NodeId, std::string> name_of;
+  for (const Record& rec : t.records) {
+    if (rec.type == RecordType::kProcessInfo) comm[rec.pid] = std::string(rec.data);
+    if (rec.type == RecordType::kCreate) name_of[rec.node] = std::string(rec.name);
+    if (rec.type == RecordType::kWrite && name_of.count(rec.node) == 1) {
+      writer_of[name_of[rec.node]] = comm[rec.pid];
+      pid_of[name_of[rec.node]] = rec.pid;
+    }
+  }
+  BOOST_TEST(writer_of["a.txt"] == "sh", t.text());
+  BOOST_TEST(writer_of["b.bin"] == "dd", t.text());
+  BOOST_TEST(pid_of["a.txt"] == pid_of["b.bin"], "the exec keeps the pid:\n" << t.text());
+}
+
 BOOST_AUTO_TEST_CASE(eight_threads_every_write_appears_exactly_once_in_increasing_seq) {
   TempDir dir;
   const std::string trace = dir / "crashfs.trace";
