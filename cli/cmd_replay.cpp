@@ -38,23 +38,16 @@ int run_replay(const ReplayArgs& args) {
   }
 
   // The base: --base, else the recorded directory named by the trace.
-  const std::string base_dir = args.base.empty() ? file.trace().recorded_dir() : args.base;
   std::unique_ptr<DirectoryBaseContent> base;
-  if (!base_dir.empty()) {
-    base = std::make_unique<DirectoryBaseContent>();
-    if (Status st = base->open(base_dir); !st) {
-      if (!args.base.empty()) {
-        fmt::print(stderr, "crashfs replay: {}\n", st.message());
-        return kExitUsage;
-      }
-      base.reset();  // the recorded directory is gone: fine unless the state needs it
-    }
+  if (Status st = open_state_base(file.trace().recorded_dir(), args.base, base); !st) {
+    fmt::print(stderr, "crashfs replay: {}\n", st.message());
+    return kExitUsage;
   }
   if (!base && !args.known_only) {
     fmt::print(stderr,
                "crashfs replay: the recorded directory {} cannot be opened, so untouched entries cannot be copied: "
                "pass --base DIR (a copy of it after the run) or --known-only\n",
-               base_dir.empty() ? "(none in the trace)" : base_dir);
+               file.trace().recorded_dir().empty() ? "(none in the trace)" : file.trace().recorded_dir());
     return kExitUsage;
   }
 

@@ -111,13 +111,15 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
     fmt::print(stderr, "{}: {}\n", who, st.message());
     return TraceFile::exit_code_for(st);
   }
-  const std::string base_dir = args.base_dir.empty() ? file.trace().recorded_dir() : args.base_dir;
-  DirectoryBaseContent base;
-  const bool have_base = !base_dir.empty() && base.open(base_dir).is_ok();
-  if (!have_base)
+  std::unique_ptr<DirectoryBaseContent> base;
+  if (Status st = open_state_base(file.trace().recorded_dir(), args.base_dir, base); !st) {
+    fmt::print(stderr, "{}: {}\n", who, st.message());
+    return kExitUsage;
+  }
+  if (!base)
     spdlog::warn("{}: no final tree at '{}': unchanged pre-existing files read as empty (pass --base DIR)", who,
-                 base_dir);
-  Explorer explorer(file.trace(), have_base ? &base : nullptr);
+                 file.trace().recorded_dir());
+  Explorer explorer(file.trace(), base.get());
 
   std::vector<std::unique_ptr<Checker>> owned;
   for (const CheckerSpec& spec : specs) {
@@ -128,7 +130,7 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
       CommandCheckerOptions o;
       o.command = spec.arg;
       o.timeout = std::chrono::seconds(args.cmd_timeout);
-      o.base_fd = have_base ? base.fd() : -1;
+      o.base_fd = base ? base->fd() : -1;
       checker = make_command_checker(explorer, o);
     } else if (Status st = make_checker(spec, checker); !st) {
       fmt::print(stderr, "{}: {}\n", who, st.message());
@@ -157,7 +159,7 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
     explain_options.max_fsync_checks = args.max_fsync_checks;
     if (isatty(2) == 1)
       explain_options.progress = [](const std::string& line) { fmt::print(stderr, "\r\033[K  explain: {}", line); };
-    explanation = explain(explorer, have_base ? &base : nullptr, checkers, report, explain_options);
+    explanation = explain(explorer, base.get(), checkers, report, explain_options);
     if (isatty(2) == 1) fmt::print(stderr, "\r\033[K");
   }
 

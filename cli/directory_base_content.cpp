@@ -18,6 +18,20 @@ Status DirectoryBaseContent::open(const std::string& dir) {
   return Status::ok();
 }
 
+Status open_state_base(const std::string& recorded_dir, const std::string& explicit_dir,
+                       std::unique_ptr<DirectoryBaseContent>& out) {
+  out.reset();
+  const std::string& dir = explicit_dir.empty() ? recorded_dir : explicit_dir;
+  if (dir.empty()) return Status::ok();
+  auto base = std::make_unique<DirectoryBaseContent>();
+  if (Status st = base->open(dir); !st) {
+    if (!explicit_dir.empty()) return Status::invalid_argument(st.message() + " (--base)");
+    return Status::ok();  // the recorded directory is gone
+  }
+  out = std::move(base);
+  return Status::ok();
+}
+
 Status DirectoryBaseContent::read(std::string_view path, std::string_view& out) {
   auto fail = [&](std::string why) {
     return Status::not_found(fmt::format("base content: cannot read '{}' in {}: {}", path, dir_, why));

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <deque>
+#include <memory>
 #include <string>
 
 #include "cli/beneath.h"
@@ -29,5 +30,12 @@ class DirectoryBaseContent : public BaseContent {
   Fd fd_;
   std::deque<std::string> contents_;
 };
+
+// The base of a trace's states: `explicit_dir` (--base) when given, and
+// then failing to open it is an error naming it; else the recorded directory
+// named in the trace, and if that is gone `out` stays null and the result is
+// ok (the caller decides whether the states need it).
+Status open_state_base(const std::string& recorded_dir, const std::string& explicit_dir,
+                       std::unique_ptr<DirectoryBaseContent>& out);
 
 }  // namespace crashfs::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   crashfs::cli::add_unmount_command(app, exit_code);
   crashfs::cli::add_explore_command(app, exit_code);
   crashfs::cli::add_replay_command(app, exit_code);
+  crashfs::cli::add_show_command(app, exit_code);
 
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info); });
   try {
