@@ -14,6 +14,7 @@
 // and by CMD's parent-death signal.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -188,6 +189,14 @@ RecordResult record_workload(const RecordOptions& opt) {
 
   // The kernel already applied the caller's umask to every mode it sends.
   umask(0);
+  // crashfs keeps a descriptor per node the kernel knows (as passthrough_hp
+  // does) and one per writer thread (process_table.h): the usual soft limit
+  // of 1024 would fail a big tree with EMFILE.  The workload, forked above,
+  // keeps its own limit.
+  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) spdlog::debug("crashfs: cannot raise the descriptor limit");
+  }
 
   std::unique_ptr<fusefs::FuseMount> mount;
   if (Status st = fusefs::FuseMount::mount(fs, dir, mount); !st) {

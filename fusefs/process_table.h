@@ -43,7 +43,7 @@ class ProcessTable {
   Caller identify(std::uint32_t tid);
 
  private:
-  static constexpr std::size_t kSweepAbove = 4096;  // entries; then dead threads are dropped
+  static constexpr std::size_t kSweepAbove = 512;  // entries; then dead threads are dropped
 
   struct Entry {
     Caller caller;

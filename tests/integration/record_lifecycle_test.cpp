@@ -113,6 +113,23 @@ BOOST_AUTO_TEST_CASE(kill_9_of_crashfs_leaves_no_mount_and_a_readable_trace) {
              "the workload survived crashfs");
 }
 
+BOOST_AUTO_TEST_CASE(a_tree_bigger_than_the_descriptor_soft_limit_records_whole) {
+  // crashfs holds a descriptor per node the kernel knows: started under a
+  // soft limit of 256, it must raise its own limit, not fail with EMFILE.
+  TempDir dir;
+  const std::string trace = dir / "t.trace";
+  const std::string work = dir / "work";
+  std::filesystem::create_directories(work);
+  const RunResult r = run({"sh", "-c", "ulimit -Sn 256 && exec \"$0\" record --dir \"$1\" --trace \"$2\" -- sh -c "
+                           "'seq -f f%g 1 1500 | xargs touch && cat f* > /dev/null && ls | wc -l'",
+                           crashfs_binary(), work, trace});
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.describe());
+  BOOST_TEST(r.out.find("1500") != std::string::npos, r.describe());
+  const Trace t = read_trace(trace);
+  BOOST_TEST(t.status.is_ok());
+  BOOST_TEST(t.of_type(RecordType::kCreate).size() == 1500u);
+}
+
 BOOST_AUTO_TEST_CASE(unmount_clears_a_leftover_mount_and_says_when_there_is_none) {
   TempDir dir;
   MountGuard guard(dir.path());
