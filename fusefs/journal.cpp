@@ -19,6 +19,11 @@ std::int64_t to_ns(const struct timespec& ts) { return std::int64_t{ts.tv_sec} *
 
 const Status& Journal::failure() const { return writer_ ? writer_->failure() : no_failure_; }
 
+Status Journal::flush() {
+  std::lock_guard lock(mutex_);
+  return writer_ != nullptr ? writer_->flush() : Status::ok();
+}
+
 Status Journal::append(Record& rec, const Caller& who) {
   if (writer_ == nullptr) return Status::ok();
   rec.pid = who.pid;

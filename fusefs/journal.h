@@ -43,6 +43,8 @@ class Journal {
 
   bool recording() const { return writer_ != nullptr; }
   [[nodiscard]] std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex_); }
+  // Writes out the records the trace writer buffers (takes the lock).
+  Status flush();
 
   // The rest requires lock() held.
 

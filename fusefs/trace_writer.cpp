@@ -85,18 +85,37 @@ Status TraceWriter::append(Record& rec) {
   if (rec.time_ns == 0) rec.time_ns = realtime_ns();
   encode_record_head(rec, head_);
   const bool has_data = (kRecordFields[static_cast<int>(rec.type)] & kFData) != 0;
-  Status st = write_all(head_.data(), head_.size(), has_data ? rec.data.data() : nullptr,
-                        has_data ? rec.data.size() : 0);
-  if (!st) return st;
+  const std::size_t data_len = has_data ? rec.data.size() : 0;
+  const std::size_t total = head_.size() + data_len;
+  if (buffer_.size() + total > kBufferBytes) {
+    if (Status st = flush(); !st) return st;
+  }
+  if (total <= kBufferBytes) {
+    if (buffer_.capacity() < kBufferBytes) buffer_.reserve(kBufferBytes);
+    buffer_ += head_;
+    if (data_len > 0) buffer_.append(rec.data.data(), data_len);
+  } else if (Status st = write_all(head_.data(), head_.size(), has_data ? rec.data.data() : nullptr, data_len); !st) {
+    return st;
+  }
   ++next_seq_;
   ++records_;
   return Status::ok();
 }
 
+Status TraceWriter::flush() {
+  if (!failure_) return failure_;
+  if (buffer_.empty() || fd_ < 0) return Status::ok();
+  Status st = write_all(buffer_.data(), buffer_.size(), nullptr, 0);
+  buffer_.clear();
+  return st;
+}
+
 Status TraceWriter::close() {
   if (fd_ < 0) return Status::ok();
+  const Status flushed = flush();
   const int rc = ::close(fd_);
   fd_ = -1;
+  if (!flushed) return flushed;
   if (rc != 0) return Status::io_error(fmt::format("closing trace file {}: {}", path_, std::strerror(errno)));
   return Status::ok();
 }

@@ -1,0 +1,107 @@
+// TraceWriter: records are buffered and reach the file on flush() or
+// close(), in order, with records larger than the buffer written directly
+// after what was buffered before them.  (Uses a temporary file.)
+#include <boost/test/unit_test.hpp>
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/trace_codec.h"
+#include "core/trace_format.h"
+#include "fusefs/trace_writer.h"
+
+using crashfs::Record;
+using crashfs::RecordType;
+using crashfs::Status;
+using crashfs::TraceReader;
+using crashfs::fusefs::TraceWriter;
+
+namespace {
+
+struct TempTrace {
+  std::string path;
+  TempTrace() {
+    char tmpl[] = "/tmp/crashfs-writer-XXXXXX";
+    const int fd = mkstemp(tmpl);
+    BOOST_TEST_REQUIRE(fd >= 0);
+    ::close(fd);
+    path = tmpl;
+  }
+  ~TempTrace() { ::unlink(path.c_str()); }
+  std::string bytes() const {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  // The data of every Write record in the file, in order.
+  std::vector<std::string> writes() const {
+    const std::string all = bytes();
+    TraceReader reader(all);
+    std::vector<std::string> out;
+    Record rec;
+    while (reader.next(rec)) {
+      if (rec.type == RecordType::kWrite) out.emplace_back(rec.data);
+    }
+    BOOST_TEST(reader.status().is_ok(), reader.status().message());
+    BOOST_TEST(reader.torn_tail_bytes() == 0u);
+    return out;
+  }
+};
+
+Status append_write(TraceWriter& w, const std::string& data) {
+  Record rec;
+  rec.type = RecordType::kWrite;
+  rec.node = 7;
+  rec.data = data;
+  return w.append(rec);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(small_records_wait_in_the_buffer_until_flush) {
+  TempTrace t;
+  TraceWriter w;
+  BOOST_TEST_REQUIRE(w.open(t.path).is_ok());
+  const std::size_t header_only = t.bytes().size();
+  BOOST_TEST_REQUIRE(append_write(w, "hello").is_ok());
+  BOOST_TEST(t.bytes().size() == header_only);  // buffered
+  BOOST_TEST_REQUIRE(w.flush().is_ok());
+  BOOST_TEST((t.writes() == std::vector<std::string>{"hello"}));
+  BOOST_TEST(w.records() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_record_bigger_than_the_buffer_goes_out_after_the_buffered_ones) {
+  TempTrace t;
+  TraceWriter w;
+  BOOST_TEST_REQUIRE(w.open(t.path).is_ok());
+  const std::string big(crashfs::kMaxDataChunk, 'B');
+  BOOST_TEST_REQUIRE(append_write(w, "first").is_ok());
+  BOOST_TEST_REQUIRE(append_write(w, big).is_ok());
+  BOOST_TEST_REQUIRE(append_write(w, "last").is_ok());
+  BOOST_TEST_REQUIRE(w.close().is_ok());
+  const auto writes = t.writes();
+  BOOST_TEST_REQUIRE(writes.size() == 3u);
+  BOOST_TEST(writes[0] == "first");
+  BOOST_TEST(writes[1] == big);
+  BOOST_TEST(writes[2] == "last");
+}
+
+BOOST_AUTO_TEST_CASE(many_records_fill_the_buffer_and_arrive_in_order) {
+  TempTrace t;
+  TraceWriter w;
+  BOOST_TEST_REQUIRE(w.open(t.path).is_ok());
+  std::vector<std::string> sent;
+  for (int i = 0; i < 20000; ++i) {
+    sent.push_back("entry " + std::to_string(i));
+    BOOST_TEST_REQUIRE(append_write(w, sent.back()).is_ok());
+  }
+  BOOST_TEST(t.bytes().size() > 100'000u);  // full buffers went out before close
+  BOOST_TEST_REQUIRE(w.close().is_ok());
+  BOOST_TEST((t.writes() == sent));
+}
