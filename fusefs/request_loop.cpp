@@ -46,7 +46,9 @@ RequestLoop::RequestLoop(fuse_session* session, int threads)
 
 bool RequestLoop::some_reader_is_awake() const {
   for (const auto& w : workers_) {
-    if (!w->reading) continue;
+    const int phase = w->phase;
+    if (phase == kReporting) return true;
+    if (phase != kReading) continue;
     const pid_t tid = w->tid;
     // Not yet started (tid 0) counts as awake: it may be about to read.
     if (tid == 0 || thread_state(tid) != 'S') return true;
@@ -79,14 +81,16 @@ void RequestLoop::work(Worker& self) {
 
   fuse_buf buf{};
   while (!fuse_session_exited(session_)) {
-    self.reading = true;
+    self.phase = kReading;
     const int res = fuse_session_receive_buf(session_, &buf);
+    // Nothing between read(2) returning and this store can sleep.
+    self.phase = kReporting;
     if (res == -EINTR || res == -EAGAIN || res == -ENOENT) {
-      self.reading = false;
+      self.phase = kBusy;
       continue;
     }
     if (res <= 0) {
-      self.reading = false;
+      self.phase = kBusy;
       // 0: unmounted or aborted (libfuse marked the session exited).
       if (res < 0) spdlog::error("crashfs: reading /dev/fuse: {}", std::strerror(-res));
       fuse_session_exit(session_);
@@ -101,7 +105,7 @@ void RequestLoop::work(Worker& self) {
     const bool serialized = tracked && is_serialized_opcode(in->opcode);
     const std::uint64_t unique = tracked ? in->unique : 0;
     if (tracked) order_.arrive(unique, serialized);
-    self.reading = false;
+    self.phase = kBusy;
     if (serialized) order_.wait_turn(unique);
     fuse_session_process_buf(session_, &buf);
     if (serialized) order_.finish(unique);

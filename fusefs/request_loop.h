@@ -37,13 +37,17 @@ class RequestLoop {
   void stop();
 
  private:
+  // What a worker is doing, for some_reader_is_awake().
+  enum Phase : int { kBusy = 0, kReading = 1, kReporting = 2 };
   struct Worker {
     std::atomic<pid_t> tid{0};
-    std::atomic<bool> reading{false};  // in read(2), or holding a request not yet reported
+    // kReading: in read(2) (or just back from it); kReporting: holds a
+    // request it is reporting (it may wait for the order's lock, asleep).
+    std::atomic<int> phase{kBusy};
   };
   void work(Worker& self);
-  // Whether a worker may hold a request it has not reported: some worker
-  // that is reading is not asleep in the kernel (/proc/self/task/TID/stat).
+  // Whether a worker may hold a request it has not reported: one is
+  // reporting, or one is reading but not asleep (/proc/self/task/TID/stat).
   bool some_reader_is_awake() const;
 
   fuse_session* session_;

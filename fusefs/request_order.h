@@ -23,7 +23,8 @@
 // arrived and every older mutating request has finished (finish()).
 // A number that does not arrive is a gap: once it has been missing for
 // `gap_grace` and `may_hold_unreported()` says no worker can be holding an
-// unreported request (every worker still reading is asleep in the kernel),
+// unreported request (none is reporting one, and every worker still reading
+// is asleep in the kernel),
 // it is taken as withdrawn.
 //
 // Thread-safe.  The first arrive() must be the INIT request: its number
