@@ -13,6 +13,8 @@
 #include "checkers/marshal_text.h"
 #include "checkers/pyc_format.h"
 
+#include "tests/unit/pyc_fixtures.h"
+
 using namespace crashfs;
 using namespace crashfs::marshal;
 using namespace std::string_literals;
@@ -62,14 +64,9 @@ void require_error(const LoadResult& r, std::string_view exception, std::string_
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(real_pyc_bodies_load_as_code_consuming_every_byte) {
-  const std::string dir = std::string(CRASHFS_SOURCE_DIR) + "/tests/data/pyc/";
   for (const char* name : {"sample_common.py27.pyc", "sample_common.py36.pyc", "sample_common.py38.pyc",
                            "sample_modern.py311.pyc", "sample_modern.py312.pyc", "sample_modern.py313.pyc"}) {
-    std::ifstream in(dir + name, std::ios::binary);
-    BOOST_REQUIRE_MESSAGE(in, "missing " << dir << name);
-    std::ostringstream s;
-    s << in.rdbuf();
-    const std::string pyc = s.str();
+    const std::string pyc = crashfs::test::read_pyc_fixture(name);
     const PythonRelease* release = find_release_by_magic(read_le16(pyc, 0));
     BOOST_REQUIRE(release);
     const LoadResult r = load(std::string_view(pyc).substr(release->header_size), release->profile);

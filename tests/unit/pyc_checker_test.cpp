@@ -13,19 +13,13 @@
 #include "checkers/pyc_checker.h"
 #include "core/memory_state.h"
 
+#include "tests/unit/pyc_fixtures.h"
+
 using namespace crashfs;
 
 namespace {
 
-const std::string kDataDir = std::string(CRASHFS_SOURCE_DIR) + "/tests/data/pyc/";
-
-std::string slurp(const std::string& name) {
-  std::ifstream in(kDataDir + name, std::ios::binary);
-  BOOST_REQUIRE_MESSAGE(in, "missing " << kDataDir << name);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string slurp(const std::string& name) { return test::read_pyc_fixture(name); }
 
 class History : public VersionHistory {
  public:

@@ -20,19 +20,13 @@
 
 #include "checkers/pyc_validate.h"
 
+#include "tests/unit/pyc_fixtures.h"
+
 using namespace crashfs;
 
 namespace {
 
-const std::string kDataDir = std::string(CRASHFS_SOURCE_DIR) + "/tests/data/pyc/";
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  BOOST_REQUIRE_MESSAGE(in, "cannot open " << path << " (regenerate with tests/data/pyc/generate.py)");
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+const std::string& kDataDir = crashfs::test::kPycDataDir;
 
 struct Corpus {
   std::string name;
@@ -45,8 +39,8 @@ struct Corpus {
 Corpus load_corpus(const std::string& name) {
   Corpus c;
   c.name = name;
-  c.pyc = slurp(kDataDir + name);
-  c.source = slurp(kDataDir + name.substr(0, name.find('.')) + ".py");
+  c.pyc = crashfs::test::read_pyc_fixture(name);
+  c.source = crashfs::test::read_pyc_fixture(name.substr(0, name.find('.')) + ".py");
   const PythonRelease* release = find_release_by_magic(read_le16(c.pyc, 0));
   BOOST_REQUIRE_MESSAGE(release, name << ": unknown magic");
   const std::size_t mtime_at = release->has_flags() ? 8 : 4;

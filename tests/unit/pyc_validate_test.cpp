@@ -10,19 +10,13 @@
 #include "checkers/pyc_source_hash.h"
 #include "checkers/pyc_validate.h"
 
+#include "tests/unit/pyc_fixtures.h"
+
 using namespace crashfs;
 
 namespace {
 
-const std::string kDataDir = std::string(CRASHFS_SOURCE_DIR) + "/tests/data/pyc/";
-
-std::string slurp(const std::string& name) {
-  std::ifstream in(kDataDir + name, std::ios::binary);
-  BOOST_REQUIRE_MESSAGE(in, "missing " << kDataDir << name);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+std::string slurp(const std::string& name) { return test::read_pyc_fixture(name); }
 
 // The source as it was when `pyc` was written (its header's mtime and size).
 SourceInfo matching_source(const std::string& pyc, std::size_t source_size) {
