@@ -20,6 +20,9 @@
 //    in its cache.  They arrive in order, one after the other, and are
 //    recorded as consecutive Write records (Linux can cut a write at the
 //    same page boundary when the writer is killed).
+//  - Backing descriptors never have O_APPEND: the kernel computes where an
+//    append lands (under its inode lock) and sends that offset, and every
+//    write is done and recorded at the offset the kernel sent.
 //  - POSIX (fcntl) and flock locks are deliberately not implemented: the
 //    kernel then keeps them itself, per mount, with the exact per-process /
 //    per-open-file semantics.  Passing them to the backing file system from

@@ -21,6 +21,12 @@ int RecordingFs::backing_open_flags(int flags) const {
   // O_CREAT/O_EXCL are handled by create(); O_NOFOLLOW is meaningless on a
   // /proc reopen; O_DIRECT would demand aligned buffers we do not have.
   flags &= ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT);
+  // O_APPEND is the kernel's job: it computes the end of file under the
+  // inode lock and sends it as the WRITE offset.  Kept on the backing
+  // descriptor, it would move writes that carry an explicit offset (the
+  // writeback of a shared mapping through this handle) to the end of the
+  // file, and the offset a write landed at would cost an fstat per write.
+  flags &= ~O_APPEND;
   // The trace decides what is durable: a synchronous write is recorded as
   // such (write_flags) but not paid for, unless --real-fsync.
   if (!options_.real_fsync && journal_.recording()) flags &= ~(O_SYNC | O_DSYNC);
@@ -40,7 +46,6 @@ RecordingFs::FileHandle* RecordingFs::new_file_handle(Node& node, int fd, int fl
   h->fd = fd;
   h->node = &node;
   h->flags = flags;
-  h->append = (flags & O_APPEND) != 0;
   h->write_flags = write_flags(flags);
   h->recorded = recorded;
   h->opener = who;
@@ -252,12 +257,6 @@ void RecordingFs::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv, o
     lock.unlock();
     return fail_trace(req, st);
   }
-  std::uint64_t landed_at = static_cast<std::uint64_t>(off);
-  if (h->append) {
-    // pwrite on an O_APPEND descriptor appends wherever the end is now.
-    struct stat st {};
-    if (fstat(h->fd, &st) == 0) landed_at = static_cast<std::uint64_t>(st.st_size);
-  }
   if (Status st = drop_privileges_on_write(req, h->fd, *h->node, who); !st) {
     lock.unlock();
     return fail_trace(req, st);
@@ -271,7 +270,7 @@ void RecordingFs::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv, o
   rec.type = RecordType::kWrite;
   rec.node = h->node->id;
   rec.fh = h->id;
-  rec.offset = landed_at;
+  rec.offset = static_cast<std::uint64_t>(off);  // the backing descriptor has no O_APPEND
   rec.flags = h->write_flags;
   const Status st = journal_.append_chunked(rec, std::string_view(data, written), who);
   h->synced_write_last = h->write_flags != 0;

@@ -17,7 +17,6 @@ struct RecordingFs::FileHandle {
   int fd = -1;                // backing descriptor
   Node* node = nullptr;
   int flags = 0;              // open flags as the program passed them
-  bool append = false;        // O_APPEND: writes land at the end, whatever offset the kernel sent
   std::uint32_t write_flags = 0;  // kWriteSynced / kWriteDsynced
   bool recorded = false;      // has an Open or Create record, so its release is recorded
   // The last record of this handle is an O_SYNC/O_DSYNC write: the fsync the

@@ -243,3 +243,36 @@ BOOST_AUTO_TEST_CASE(non_root_writers_own_what_they_create_and_clear_setuid_bits
   BOOST_TEST(stat((recorded / "suid-program").c_str(), &st) == 0);
   BOOST_TEST((st.st_mode & 07777) == 0777u, "setuid bit kept after a write by another user");
 }
+
+BOOST_AUTO_TEST_CASE(a_shared_mapping_of_an_append_only_file_is_written_back_in_place) {
+  // The kernel writes a shared mapping back through a writable handle of
+  // the file, with the page's offset, even when that handle is O_APPEND:
+  // the bytes belong where the page is, not at the end of the file.
+  Differential d;
+  d.setup = [](const std::string&) {};
+  d.argv = {"python3", "-c",
+            "import mmap, os\n"
+            "fd = os.open('f.bin', os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)\n"
+            "os.write(fd, b'a' * 8192)\n"
+            "m = mmap.mmap(fd, 8192)\n"
+            "m[0:10] = b'b' * 10\n"
+            "m.flush()\n"
+            "m.close()\n"
+            "os.write(fd, b'tail')\n"
+            "os.close(fd)\n"};
+  TempDir native;
+  TempDir recorded;
+  const Trace t = run_both(d, native, recorded);
+  const std::string f = read_file(recorded / "f.bin");
+  BOOST_TEST(f.size() == 8196u, "f.bin grew to " << f.size() << " bytes");
+  BOOST_TEST(f.substr(0, 12) == "bbbbbbbbbbaa", "the page was not written back in place");
+  // The trace says the same: the page went to offset 0, the append to 8192.
+  bool page_in_place = false;
+  bool tail_at_end = false;
+  for (const Record* w : t.of_type(RecordType::kWrite)) {
+    if (w->offset == 0 && w->data.substr(0, 10) == std::string(10, 'b')) page_in_place = true;
+    if (w->offset == 8192 && w->data == "tail") tail_at_end = true;
+  }
+  BOOST_TEST(page_in_place, t.text().substr(0, 4000));
+  BOOST_TEST(tail_at_end, t.text().substr(0, 4000));
+}
