@@ -1,5 +1,7 @@
 #include "fusefs/request_order.h"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 namespace crashfs::fusefs {
@@ -28,17 +30,23 @@ void RequestOrder::arrive(std::uint64_t unique, bool serialized) {
     if (unique < next_missing_) {
       // Taken as withdrawn and arrived after all: run it as soon as it can.
       spdlog::debug("crashfs: request {} arrived after it was taken as withdrawn", unique);
+    } else if (unique == next_missing_ && arrived_ahead_.empty()) {
+      next_missing_ += step_;  // the common case: in order, nothing ahead
+      missing_since_ = std::chrono::steady_clock::now();
     } else {
       arrived_ahead_.insert(unique);
       advance();
     }
-    if (serialized) serialized_.insert(unique);
+    if (serialized) {
+      if (serialized_.capacity() == 0) serialized_.reserve(64);
+      serialized_.insert(std::upper_bound(serialized_.begin(), serialized_.end(), unique), unique);
+    }
   }
   changed_.notify_all();
 }
 
 bool RequestOrder::may_run(std::uint64_t unique) const {
-  return stopped_ || (unique < next_missing_ && !serialized_.empty() && *serialized_.begin() == unique);
+  return stopped_ || (unique < next_missing_ && !serialized_.empty() && serialized_.front() == unique);
 }
 
 void RequestOrder::wait_turn(std::uint64_t unique) {
@@ -67,7 +75,8 @@ void RequestOrder::wait_turn(std::uint64_t unique) {
 void RequestOrder::finish(std::uint64_t unique) {
   {
     std::lock_guard lock(mutex_);
-    serialized_.erase(unique);
+    const auto it = std::lower_bound(serialized_.begin(), serialized_.end(), unique);
+    if (it != serialized_.end() && *it == unique) serialized_.erase(it);
   }
   changed_.notify_all();
 }

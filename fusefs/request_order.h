@@ -37,6 +37,7 @@
 #include <functional>
 #include <mutex>
 #include <set>
+#include <vector>
 
 namespace crashfs::fusefs {
 
@@ -72,8 +73,12 @@ class RequestOrder {
   std::uint64_t step_ = 2;
   std::uint64_t next_missing_ = 0;  // every number below it arrived or was withdrawn
   std::chrono::steady_clock::time_point missing_since_;
-  std::set<std::uint64_t> arrived_ahead_;  // arrived numbers above next_missing_
-  std::set<std::uint64_t> serialized_;     // arrived serialized requests not finished
+  // Arrived numbers above next_missing_ (out of order; usually empty).
+  std::set<std::uint64_t> arrived_ahead_;
+  // Arrived serialized requests not finished, ascending.  A sorted vector,
+  // not a set: it rarely holds more than the worker count, and the common
+  // insert (the newest number) and erase (the oldest) then allocate nothing.
+  std::vector<std::uint64_t> serialized_;
   std::uint64_t withdrawn_ = 0;
 };
 
