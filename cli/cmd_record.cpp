@@ -214,8 +214,8 @@ RecordResult record_workload(const RecordOptions& opt) {
   {
     TerminalForeground foreground(child.pid());
     const int exec_error = child.start();
-    // Buffered records reach the file within 200 ms (a kill -9 loses no more).
-    wait_status = wait_for_command(child.pid(), blocked, [&fs] { (void)fs.flush_trace(); });
+    // Buffered records go to the trace writer every 200 ms (trace_writer.h).
+    wait_status = wait_for_command(child.pid(), blocked, [&fs] { (void)fs.push_trace(); });
     if (exec_error != 0) {
       fmt::print(stderr, "crashfs record: cannot run {}: {}\n", opt.command.front(), std::strerror(exec_error));
     }

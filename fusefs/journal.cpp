@@ -19,9 +19,9 @@ std::int64_t to_ns(const struct timespec& ts) { return std::int64_t{ts.tv_sec} *
 
 const Status& Journal::failure() const { return writer_ ? writer_->failure() : no_failure_; }
 
-Status Journal::flush() {
+Status Journal::push() {
   std::lock_guard lock(mutex_);
-  return writer_ != nullptr ? writer_->flush() : Status::ok();
+  return writer_ != nullptr ? writer_->push() : Status::ok();
 }
 
 Status Journal::append(Record& rec, const Caller& who) {

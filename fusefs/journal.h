@@ -43,8 +43,9 @@ class Journal {
 
   bool recording() const { return writer_ != nullptr; }
   [[nodiscard]] std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex_); }
-  // Writes out the records the trace writer buffers (takes the lock).
-  Status flush();
+  // Hands the records the trace writer buffers to its writer thread
+  // (takes the lock; does not wait for the disk).
+  Status push();
 
   // The rest requires lock() held.
 

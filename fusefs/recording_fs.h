@@ -72,8 +72,9 @@ class RecordingFs {
   static const fuse_lowlevel_ops& operations();
 
   const Status& failure() const { return journal_.failure(); }
-  // Writes buffered trace records to the file (trace_writer.h); call often.
-  Status flush_trace() { return journal_.flush(); }
+  // Hands buffered trace records to the trace writer's thread
+  // (trace_writer.h); call often.
+  Status push_trace() { return journal_.push(); }
   // Waits until every open file is released or `timeout` passed; true when
   // idle.  Call after the workload exited and before stopping the loop: the
   // kernel sends release asynchronously, after close(2) has returned.

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,6 +14,11 @@
 #include "core/trace_format.h"
 
 namespace crashfs::fusefs {
+namespace {
+
+constexpr std::size_t kSpareBuffers = 4;
+
+}  // namespace
 
 std::int64_t realtime_ns() {
   timespec ts{};
@@ -23,6 +27,11 @@ std::int64_t realtime_ns() {
 }
 
 TraceWriter::~TraceWriter() { close(); }
+
+const Status& TraceWriter::failure() const {
+  static const Status no_failure = Status::ok();
+  return failed_.load(std::memory_order_acquire) ? failure_ : no_failure;
+}
 
 Status TraceWriter::open(const std::string& path) {
   path_ = path;
@@ -41,81 +50,130 @@ Status TraceWriter::open(const std::string& path) {
   ino_ = st.st_ino;
   std::string header;
   encode_file_header(header);
-  return write_all(header.data(), header.size(), nullptr, 0);
+  if (Status written = write_all(header.data(), header.size()); !written) {
+    fail(written);
+    return written;
+  }
+  current_.reserve(kBufferBytes);
+  thread_ = std::thread([this] { writer_loop(); });
+  return Status::ok();
 }
 
-Status TraceWriter::write_all(const char* head, std::size_t head_len, const char* data, std::size_t data_len) {
-  iovec iov[2] = {{const_cast<char*>(head), head_len}, {const_cast<char*>(data), data_len}};
-  int iovcnt = data_len > 0 ? 2 : 1;
-  iovec* v = iov;
-  std::size_t left = head_len + data_len;
-  while (left > 0) {
-    const ssize_t n = ::writev(fd_, v, iovcnt);
+Status TraceWriter::write_all(const char* data, std::size_t len) {
+  while (len > 0) {
+    const ssize_t n = ::write(fd_, data, len);
     if (n < 0) {
       if (errno == EINTR) continue;
-      failure_ = Status::io_error(
-          fmt::format("cannot append to trace file {}: {} (free space or choose another --trace)", path_,
-                      std::strerror(errno)));
-      return failure_;
+      return Status::io_error(fmt::format("cannot append to trace file {}: {} (free space or choose another --trace)",
+                                          path_, std::strerror(errno)));
     }
-    auto done = static_cast<std::size_t>(n);
-    left -= done;
-    bytes_ += done;
-    // Partial write: skip what went out and retry with the rest.
-    while (iovcnt > 0 && done >= v->iov_len) {
-      done -= v->iov_len;
-      ++v;
-      --iovcnt;
-    }
-    if (iovcnt > 0) {
-      v->iov_base = static_cast<char*>(v->iov_base) + done;
-      v->iov_len -= done;
-    }
+    data += n;
+    len -= static_cast<std::size_t>(n);
+    bytes_ += static_cast<std::uint64_t>(n);
   }
   return Status::ok();
 }
 
-Status TraceWriter::append(Record& rec) {
-  if (!failure_) return failure_;
-  if (fd_ < 0) {
-    failure_ = Status::io_error("trace file is not open");
-    return failure_;
+void TraceWriter::fail(Status st) {
+  if (failed_.load(std::memory_order_relaxed)) return;
+  failure_ = std::move(st);
+  failed_.store(true, std::memory_order_release);
+}
+
+void TraceWriter::writer_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and everything is written
+    std::string buf = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    if (!failed_.load(std::memory_order_relaxed)) {
+      if (Status st = write_all(buf.data(), buf.size()); !st) fail(std::move(st));
+    }
+    lock.lock();
+    queued_bytes_ -= buf.size();
+    ++written_;
+    if (spare_.size() < kSpareBuffers && buf.capacity() <= 2 * kBufferBytes) {
+      buf.clear();
+      spare_.push_back(std::move(buf));
+    }
+    progress_.notify_all();
   }
+}
+
+void TraceWriter::hand_over() {
+  if (current_.empty()) return;
+  std::string next;
+  {
+    std::unique_lock lock(mutex_);
+    // Backpressure: the workload waits for the disk rather than crashfs
+    // growing without bound.  A failed writer drops buffers, so never waits.
+    progress_.wait(lock, [this] { return queued_bytes_ < kMaxQueuedBytes || failed_.load(); });
+    queued_bytes_ += current_.size();
+    queue_.push_back(std::move(current_));
+    ++handed_over_;
+    if (!spare_.empty()) {
+      next = std::move(spare_.back());
+      spare_.pop_back();
+    }
+  }
+  work_.notify_one();
+  if (next.capacity() < kBufferBytes) next.reserve(kBufferBytes);
+  current_ = std::move(next);
+}
+
+Status TraceWriter::append(Record& rec) {
+  if (failed_.load(std::memory_order_acquire)) return failure_;
+  if (fd_ < 0) return Status::io_error("trace file is not open");
   rec.seq = next_seq_;
   if (rec.time_ns == 0) rec.time_ns = realtime_ns();
   encode_record_head(rec, head_);
   const bool has_data = (kRecordFields[static_cast<int>(rec.type)] & kFData) != 0;
   const std::size_t data_len = has_data ? rec.data.size() : 0;
   const std::size_t total = head_.size() + data_len;
-  if (buffer_.size() + total > kBufferBytes) {
-    if (Status st = flush(); !st) return st;
-  }
-  if (total <= kBufferBytes) {
-    if (buffer_.capacity() < kBufferBytes) buffer_.reserve(kBufferBytes);
-    buffer_ += head_;
-    if (data_len > 0) buffer_.append(rec.data.data(), data_len);
-  } else if (Status st = write_all(head_.data(), head_.size(), has_data ? rec.data.data() : nullptr, data_len); !st) {
-    return st;
-  }
+  if (current_.size() + total > kBufferBytes) hand_over();
+  // A record bigger than kBufferBytes makes current_ (empty now) grow to
+  // its size and is handed over on its own.
+  current_ += head_;
+  if (data_len > 0) current_.append(rec.data.data(), data_len);
+  if (current_.size() >= kBufferBytes) hand_over();
   ++next_seq_;
   ++records_;
   return Status::ok();
 }
 
+Status TraceWriter::push() {
+  if (failed_.load(std::memory_order_acquire)) return failure_;
+  if (thread_.joinable()) hand_over();
+  return Status::ok();
+}
+
 Status TraceWriter::flush() {
-  if (!failure_) return failure_;
-  if (buffer_.empty() || fd_ < 0) return Status::ok();
-  Status st = write_all(buffer_.data(), buffer_.size(), nullptr, 0);
-  buffer_.clear();
-  return st;
+  if (failed_.load(std::memory_order_acquire)) return failure_;
+  if (!thread_.joinable()) return Status::ok();
+  hand_over();
+  std::unique_lock lock(mutex_);
+  const std::uint64_t target = handed_over_;
+  progress_.wait(lock, [&] { return written_ >= target; });
+  lock.unlock();
+  return failure();
 }
 
 Status TraceWriter::close() {
-  if (fd_ < 0) return Status::ok();
-  const Status flushed = flush();
+  if (fd_ < 0) return failure();
+  (void)flush();
+  if (thread_.joinable()) {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_.notify_one();
+    thread_.join();
+  }
   const int rc = ::close(fd_);
   fd_ = -1;
-  if (!flushed) return flushed;
+  if (failed_.load(std::memory_order_acquire)) return failure_;
   if (rc != 0) return Status::io_error(fmt::format("closing trace file {}: {}", path_, std::strerror(errno)));
   return Status::ok();
 }
