@@ -10,7 +10,7 @@
 #   no-record   crashfs record --no-record (FUSE passthrough; fsyncs performed)
 #   record      crashfs record (fsyncs recorded, not performed)
 #   pt_ll       libfuse's own low-level passthrough example (passthrough_ll.c)
-# and prints each time (median of BENCH_REPS runs) and the ratios record /
+# and prints each time (median of BENCH_REPS interleaved runs) and the ratios record /
 # no-record, record / pt_ll and record / native.  Goals: record within 1.3x
 # of no-record and of pt_ll on every workload; fsync-heavy workloads faster
 # than native (smallfiles, dsync).  smallfiles also pays a create and a
@@ -121,13 +121,17 @@ run_once() {
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-declare -A secs
+# Repetitions are interleaved (each rep runs every setup once, in turn), so
+# a slow minute of the machine lands on every setup alike, not on one.
+declare -A samples secs
 for w in "${workloads[@]}"; do
+  for rep in $(seq 1 "$reps"); do
+    for s in "${setups[@]}"; do samples[$w,$s]+="$(run_once "$s" "$w") "; done
+    echo "bench: $w: rep $rep/$reps done" >&2
+  done
   for s in "${setups[@]}"; do
-    samples=()
-    for _ in $(seq 1 "$reps"); do samples+=("$(run_once "$s" "$w")"); done
-    secs[$w,$s]=$(printf '%s\n' "${samples[@]}" | median)
-    echo "bench: $w $s: ${samples[*]} s" >&2
+    secs[$w,$s]=$(printf '%s\n' ${samples[$w,$s]} | median)
+    echo "bench: $w $s: ${samples[$w,$s]}s" >&2
   done
 done
 
