@@ -9,6 +9,7 @@ packages=(
   libboost-test-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libxxhash-dev libsqlite3-dev sqlite3 libhighwayhash-dev
   git tar python3
+  clang libclang-rt-14-dev
   chromium
 )
 

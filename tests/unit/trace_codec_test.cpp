@@ -7,53 +7,11 @@
 
 #include "core/trace_codec.h"
 #include "core/trace_format.h"
+#include "trace_samples.h"
 
 using namespace crashfs;
 
 namespace {
-
-// One record of every type, with every field the type carries set.
-std::vector<Record> one_of_each() {
-  std::vector<Record> out;
-  Seq seq = 1;
-  for (int t = 1; t <= kMaxRecordType; ++t) {
-    Record r;
-    r.type = static_cast<RecordType>(t);
-    const std::uint32_t f = kRecordFields[t];
-    r.seq = seq++;
-    r.time_ns = 1700000000123456789 + t;
-    r.pid = 4000 + t;
-    r.tid = 5000 + t;
-    if (f & kFNode) r.node = 10 + t;
-    if (f & kFParent) r.parent = 1;
-    if (f & kFName) r.name = "name.pyc";
-    if (f & kFNewParent) r.new_parent = 3;
-    if (f & kFNewName) r.new_name = "new-name";
-    if (f & kFVictim) r.victim = 77;
-    if (f & kFFh) r.fh = 0xfeedbeef;
-    if (f & kFOffset) r.offset = 1ull << 40;
-    if (f & kFLength) r.length = 123456789;
-    if (f & kFMode) r.mode = 0100644;
-    if (f & kFFlags) r.flags = 0x241;
-    if (f & kFUid) r.uid = 1000;
-    if (f & kFGid) r.gid = 100;
-    if (f & kFRdev) r.rdev = 0x0801;
-    if (f & kFAtime) r.atime_ns = -5;
-    if (f & kFMtime) r.mtime_ns = 1234567890;
-    if (f & kFValid) r.valid = kAttrMode | kAttrMtime;
-    if (f & kFKind) r.kind = NodeKind::kSymlink;
-    if (f & kFData) r.data = std::string_view("\0bytes\xff with nul", 16);
-    out.push_back(r);
-  }
-  return out;
-}
-
-std::string encode_all(const std::vector<Record>& records) {
-  std::string out;
-  encode_file_header(out);
-  for (const auto& r : records) encode_record(r, out);
-  return out;
-}
 
 std::vector<Record> read_all(std::string_view bytes, Status* status = nullptr, std::uint64_t* torn = nullptr) {
   TraceReader reader(bytes);
@@ -68,8 +26,8 @@ std::vector<Record> read_all(std::string_view bytes, Status* status = nullptr, s
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(every_record_type_round_trips_field_for_field) {
-  const auto records = one_of_each();
-  const std::string bytes = encode_all(records);
+  const auto records = test::one_record_of_each_type();
+  const std::string bytes = test::encode_trace(records);
   Status st;
   const auto decoded = read_all(bytes, &st);
   BOOST_TEST(st.is_ok());
@@ -80,7 +38,7 @@ BOOST_AUTO_TEST_CASE(every_record_type_round_trips_field_for_field) {
 }
 
 BOOST_AUTO_TEST_CASE(head_plus_data_equals_the_whole_frame) {
-  for (const auto& r : one_of_each()) {
+  for (const auto& r : test::one_record_of_each_type()) {
     std::string whole, head;
     encode_record(r, whole);
     encode_record_head(r, head);
@@ -90,8 +48,8 @@ BOOST_AUTO_TEST_CASE(head_plus_data_equals_the_whole_frame) {
 }
 
 BOOST_AUTO_TEST_CASE(truncation_at_every_length_yields_a_prefix_and_a_clean_end) {
-  const auto records = one_of_each();
-  const std::string bytes = encode_all(records);
+  const auto records = test::one_record_of_each_type();
+  const std::string bytes = test::encode_trace(records);
   // Offsets at which each record ends.
   std::vector<std::size_t> ends;
   {
@@ -119,8 +77,8 @@ BOOST_AUTO_TEST_CASE(truncation_at_every_length_yields_a_prefix_and_a_clean_end)
 }
 
 BOOST_AUTO_TEST_CASE(a_flipped_byte_before_the_last_record_is_reported_with_its_offset) {
-  const auto records = one_of_each();
-  const std::string bytes = encode_all(records);
+  const auto records = test::one_record_of_each_type();
+  const std::string bytes = test::encode_trace(records);
   std::string last;
   encode_record(records.back(), last);
   const std::size_t last_start = bytes.size() - last.size();
@@ -140,7 +98,7 @@ BOOST_AUTO_TEST_CASE(a_flipped_byte_before_the_last_record_is_reported_with_its_
 
 BOOST_AUTO_TEST_CASE(random_bytes_never_crash_the_reader_or_read_out_of_bounds) {
   std::mt19937_64 rng(20261123);
-  const std::string good = encode_all(one_of_each());
+  const std::string good = test::encode_trace(test::one_record_of_each_type());
   for (int round = 0; round < 20000; ++round) {
     std::string input;
     if (round % 2 == 0) {
