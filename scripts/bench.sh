@@ -153,6 +153,12 @@ for w in "${workloads[@]}"; do
   echo "goal $w: $goals"
 done
 
+# What a native fsync costs on this disk decides whether skipping it beats
+# the FUSE round trips (smallfiles pays 11 per file, each ~20 us on a VM).
+if [ -n "${secs[dsync,native]:-}" ]; then
+  awk -v s="${secs[dsync,native]}" 'BEGIN { printf "native synchronous 4 KiB write on this disk: %.3f ms (dsync native / 2000)\n", s / 2000 * 1000 }'
+fi
+
 if [ -x "$root/scripts/bench-explore.sh" ]; then
   echo
   BUILD_DIR="$build_dir" "$root/scripts/bench-explore.sh"
