@@ -27,6 +27,9 @@
 //    kernel then keeps them itself, per mount, with the exact per-process /
 //    per-open-file semantics.  Passing them to the backing file system from
 //    this single process would merge every lock owner into one.
+//  - An ACL attribute (any xattr but user.*) can change the mode on the
+//    backing file system; when it does, a SetAttr record follows the
+//    SetXattr/RemoveXattr one, so the trace holds the mode without ACLs.
 //  - setxattr of "user.crashfs.mark" on any node is not stored: it becomes a
 //    Mark record whose data is the value (how a workload labels points).
 //  - The trace file is invisible on the mount (lookup ENOENT, skipped in
@@ -143,6 +146,10 @@ class RecordingFs {
   // file system never does it.  Clears them (and records the SetAttr) when
   // the caller is not root.  Journal lock held when recording.
   Status drop_privileges_on_write(fuse_req_t req, int fd, const Node& node, const Caller& who);
+  // A SetAttr(mode) record if the mode of `n` is no longer `before`: what
+  // the backing file system did beyond the operation itself (an ACL xattr
+  // sets the permission bits).  Journal lock held.
+  Status record_mode_side_effect(const Node& n, mode_t before, const Caller& who);
   // Replies EIO after a failed append (names the failure once in the log).
   void fail_trace(fuse_req_t req, const Status& st);
 

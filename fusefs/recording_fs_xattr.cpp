@@ -1,4 +1,6 @@
 // RecordingFs: extended attributes, and the Mark xattr.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/xattr.h>
 
 #include <cerrno>
@@ -11,6 +13,31 @@
 #include "fusefs/recording_fs_internal.h"
 
 namespace crashfs::fusefs {
+namespace {
+
+// Whether setting or removing `name` can change the node's mode on the
+// backing file system: a POSIX ACL (system.posix_acl_access) carries the
+// permission bits, so `sed -i` and `cp -a`, which copy permissions as an
+// ACL, chmod without a chmod.  Only user.* attributes are known not to.
+bool may_change_mode(const char* name) { return std::strncmp(name, "user.", 5) != 0; }
+
+mode_t mode_of(int node_fd) {
+  struct stat st {};
+  return fstatat(node_fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0 ? st.st_mode : 0;
+}
+
+}  // namespace
+
+Status RecordingFs::record_mode_side_effect(const Node& n, mode_t before, const Caller& who) {
+  const mode_t after = mode_of(n.fd);
+  if (after == 0 || after == before) return Status::ok();
+  Record rec;
+  rec.type = RecordType::kSetAttr;
+  rec.node = n.id;
+  rec.valid = kAttrMode;
+  rec.mode = after;
+  return journal_.append(rec, who);
+}
 
 void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
                            int flags) {
@@ -30,6 +57,7 @@ void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, con
     return (void)fuse_reply_err(req, 0);
   }
   auto lock = journal_.lock();
+  const mode_t mode_before = may_change_mode(name) ? mode_of(n->fd) : 0;
   if (::setxattr(ProcPath(n->fd).c_str(), name, value, size, flags) != 0) {
     const int err = errno;
     lock.unlock();
@@ -41,7 +69,8 @@ void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, con
   rec.name = name;
   rec.flags = static_cast<std::uint32_t>(flags);
   rec.data = std::string_view(value, size);
-  const Status st = journal_.append(rec, who);
+  Status st = journal_.append(rec, who);
+  if (st && mode_before != 0) st = record_mode_side_effect(*n, mode_before, who);
   lock.unlock();
   if (!st) return fail_trace(req, st);
   fuse_reply_err(req, 0);
@@ -52,6 +81,7 @@ void RecordingFs::removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) 
   if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
   const Caller who = caller(req);
   auto lock = journal_.lock();
+  const mode_t mode_before = may_change_mode(name) ? mode_of(n->fd) : 0;
   if (::removexattr(ProcPath(n->fd).c_str(), name) != 0) {
     const int err = errno;
     lock.unlock();
@@ -61,7 +91,8 @@ void RecordingFs::removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) 
   rec.type = RecordType::kRemoveXattr;
   rec.node = n->id;
   rec.name = name;
-  const Status st = journal_.append(rec, who);
+  Status st = journal_.append(rec, who);
+  if (st && mode_before != 0) st = record_mode_side_effect(*n, mode_before, who);
   lock.unlock();
   if (!st) return fail_trace(req, st);
   fuse_reply_err(req, 0);

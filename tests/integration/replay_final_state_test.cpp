@@ -107,3 +107,18 @@ BOOST_AUTO_TEST_CASE(tar_extract_over_existing_files) {
   BOOST_TEST(t::read_file(dir + "/a.txt") == std::string(10000, 'a'));
   BOOST_TEST(count(trace, RecordType::kSymlink) == 1u);
 }
+
+BOOST_AUTO_TEST_CASE(permissions_copied_as_an_acl_by_sed_i_and_cp_a) {
+  // sed -i and cp -a copy a file's permissions by setting its
+  // system.posix_acl_access xattr: the backing file system changes the
+  // mode, with no chmod for the trace to see.
+  t::TempDir work;
+  const std::string dir = work / "files";
+  t::write_file(dir + "/conf", "a\nb\n", 0640);
+  ::chmod((dir + "/conf").c_str(), 0640);
+  const t::Trace trace = record_and_compare(work, dir, {"sh", "-c", "sed -i s/a/x/ conf && cp -a conf copy"});
+  BOOST_TEST(count(trace, RecordType::kSetXattr) >= 1u, trace.text().substr(0, 4000));
+  struct stat st {};
+  BOOST_TEST_REQUIRE(::stat((dir + "/copy").c_str(), &st) == 0);
+  BOOST_TEST((st.st_mode & 07777) == 0640u);
+}
