@@ -36,6 +36,8 @@
 //    readdir) and cannot be replaced through it, so it never records itself.
 //  - Release records: the kernel sends release without a caller, so the
 //    record names the process that opened the handle.
+//  - O_TMPFILE is not served (libfuse 3.14 has no tmpfile operation: the
+//    kernel answers EOPNOTSUPP, and programs fall back to named files).
 //  - No C++ exception crosses a FUSE callback (fuse_ops.cpp answers EIO).
 #pragma once
 
