@@ -154,6 +154,11 @@ RecordResult record_workload(const RecordOptions& opt) {
     return fail(opt, kExitUsage, fmt::format("{} is not a directory: pass a directory with --dir", dir));
   }
   if (access("/dev/fuse", R_OK | W_OK) != 0) {
+    if (errno == EACCES || errno == EPERM) {
+      return fail(opt, kExitUsage,
+                  "FUSE is not available to this user: /dev/fuse is not readable and writable by it; run crashfs "
+                  "as root, or give the user access to /dev/fuse (e.g. chmod 0666 /dev/fuse)");
+    }
     return fail(opt, kExitUsage, fmt::format("FUSE is not available: /dev/fuse {}; load the fuse module (modprobe fuse) "
                                         "or run the container with --device /dev/fuse",
                                         errno == ENOENT ? "missing" : std::strerror(errno)));

@@ -1,5 +1,7 @@
 #include "fusefs/fuse_mount.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <vector>
 
@@ -22,8 +24,14 @@ FuseMount::~FuseMount() { stop(); }
 
 Status FuseMount::mount(RecordingFs& fs, const std::string& dir, std::unique_ptr<FuseMount>& out) {
   std::unique_ptr<FuseMount> m(new FuseMount);
-  std::vector<std::string> argv_storage = {
-      "crashfs", "-o", "fsname=crashfs,subtype=crashfs,default_permissions,allow_other,auto_unmount"};
+  // As root, allow_other lets a workload that drops to another user (setpriv,
+  // su) use the mount, with the kernel checking permissions
+  // (default_permissions).  Without root, fusermount3 refuses allow_other
+  // unless /etc/fuse.conf says user_allow_other, and it is not needed: the
+  // workload runs as crashfs's own user.
+  std::string options = "fsname=crashfs,subtype=crashfs,default_permissions,auto_unmount";
+  if (geteuid() == 0) options += ",allow_other";
+  std::vector<std::string> argv_storage = {"crashfs", "-o", options};
   // CRASHFS_FUSE_DEBUG=1: libfuse prints every request and reply (diagnosis).
   if (const char* debug = std::getenv("CRASHFS_FUSE_DEBUG"); debug != nullptr && *debug == '1') {
     argv_storage.push_back("-d");

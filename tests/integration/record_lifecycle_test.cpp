@@ -185,6 +185,45 @@ BOOST_AUTO_TEST_CASE(missing_dev_fuse_is_reported_with_what_to_do) {
   BOOST_TEST(!is_mounted(dir.path()));
 }
 
+namespace {
+
+// Runs `crashfs record` as nobody in a private mount namespace whose /dev
+// holds only a fuse node with `mode`, recording `command` in `dir`.
+RunResult record_as_nobody(const TempDir& dir, const char* mode, const std::string& command) {
+  chmod(dir.path().c_str(), 0777);
+  const std::string script = "mount -t tmpfs tmpfs /dev && mknod -m " + std::string(mode) +
+                             " /dev/fuse c 10 229 && exec setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                             crashfs_binary() + " record --dir " + dir.path() + " --trace " + dir.path() +
+                             "/t.trace -- sh -c '" + command + "'";
+  return run({"unshare", "-m", "--propagation", "private", "sh", "-c", script});
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(a_dev_fuse_the_user_cannot_open_is_reported_with_what_to_do) {
+  TempDir dir;
+  const RunResult r = record_as_nobody(dir, "0600", "true");
+  BOOST_TEST(r.exit_code == 2, r.describe());
+  BOOST_TEST(r.err.find("FUSE is not available to this user") != std::string::npos, r.describe());
+  BOOST_TEST(r.err.find("run crashfs as root") != std::string::npos, r.describe());
+}
+
+BOOST_AUTO_TEST_CASE(a_user_other_than_root_records_without_allow_other) {
+  // fusermount3 refuses allow_other to users unless /etc/fuse.conf allows
+  // it; crashfs does not ask for it when it is not root.
+  TempDir dir;
+  const RunResult r = record_as_nobody(dir, "0666", "echo hi > f && cat f");
+  BOOST_TEST_REQUIRE(r.exit_code == 0, r.describe());
+  BOOST_TEST(r.out == "hi\n", r.describe());
+  struct stat st {};
+  BOOST_TEST_REQUIRE(stat((dir / "f").c_str(), &st) == 0);
+  BOOST_TEST(st.st_uid == 65534u);
+  const Trace t = read_trace(dir / "t.trace");
+  BOOST_TEST(t.status.is_ok());
+  BOOST_TEST(t.of_type(RecordType::kCreate).size() == 1u);
+  BOOST_TEST(!is_mounted(dir.path()));
+}
+
 BOOST_AUTO_TEST_CASE(help_lists_every_option_and_no_record_writes_no_trace) {
   const RunResult help = run({crashfs_binary(), "record", "--help"});
   BOOST_TEST(help.exit_code == 0);
