@@ -7,7 +7,9 @@
 namespace crashfs::fusefs {
 
 RequestOrder::RequestOrder(std::function<bool()> may_hold_unreported, std::chrono::milliseconds gap_grace)
-    : may_hold_unreported_(std::move(may_hold_unreported)), gap_grace_(gap_grace) {}
+    : may_hold_unreported_(std::move(may_hold_unreported)), gap_grace_(gap_grace) {
+  serialized_.reserve(64);  // so arrive() and finish() never allocate in practice
+}
 
 void RequestOrder::advance() {
   const std::uint64_t before = next_missing_;
@@ -37,10 +39,7 @@ void RequestOrder::arrive(std::uint64_t unique, bool serialized) {
       arrived_ahead_.insert(unique);
       advance();
     }
-    if (serialized) {
-      if (serialized_.capacity() == 0) serialized_.reserve(64);
-      serialized_.insert(std::upper_bound(serialized_.begin(), serialized_.end(), unique), unique);
-    }
+    if (serialized) serialized_.insert(std::upper_bound(serialized_.begin(), serialized_.end(), unique), unique);
   }
   changed_.notify_all();
 }
