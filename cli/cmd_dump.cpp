@@ -5,11 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/mapped_file.h"
 #include "core/path_tracker.h"
 #include "core/record_format.h"
 #include "core/trace_codec.h"
+#include "host/exit_codes.h"
+#include "host/mapped_file.h"
 
 namespace crashfs::cli {
 namespace {

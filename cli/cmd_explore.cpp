@@ -11,10 +11,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
 #include "cli/explore_args.h"
-#include "cli/trace_file.h"
 #include "core/explorer.h"
+#include "host/exit_codes.h"
+#include "host/trace_file.h"
 
 namespace crashfs::cli {
 namespace {

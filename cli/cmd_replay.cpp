@@ -8,11 +8,11 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/directory_base_content.h"
-#include "cli/exit_codes.h"
-#include "cli/replay_to_disk.h"
-#include "cli/trace_file.h"
 #include "core/explorer.h"
+#include "host/directory_base_content.h"
+#include "host/exit_codes.h"
+#include "host/replay_to_disk.h"
+#include "host/trace_file.h"
 
 namespace crashfs::cli {
 namespace {

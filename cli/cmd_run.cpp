@@ -18,20 +18,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "checkers/check_runner.h"
+#include "analysis/check_runner.h"
+#include "analysis/explain.h"
 #include "checkers/checker_spec.h"
-#include "checkers/explain.h"
-#include "cli/command_checker.h"
+#include "checkers/command_checker.h"
+#include "checkers/sqlite_checker.h"
 #include "cli/commands.h"
-#include "cli/directory_base_content.h"
-#include "cli/exit_codes.h"
 #include "cli/explore_args.h"
-#include "cli/record.h"
-#include "cli/report.h"
-#include "cli/report_html.h"
-#include "cli/report_junit.h"
-#include "cli/sqlite_checker.h"
-#include "cli/trace_file.h"
+#include "host/directory_base_content.h"
+#include "host/exit_codes.h"
+#include "host/record_session.h"
+#include "host/state_command_runner.h"
+#include "host/trace_file.h"
+#include "report/report.h"
+#include "report/report_html.h"
+#include "report/report_junit.h"
 
 namespace crashfs::cli {
 namespace {
@@ -121,17 +122,18 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
                  file.trace().recorded_dir());
   Explorer explorer(file.trace(), base.get());
 
+  std::unique_ptr<host::ReplayingCommandRunner> command_runner;  // outlives the checkers below
   std::vector<std::unique_ptr<Checker>> owned;
   for (const CheckerSpec& spec : specs) {
     std::unique_ptr<Checker> checker;
     if (spec.name == "sqlite") {
-      checker = make_sqlite_checker(spec.globs);
+      checker = make_sqlite_checker(spec.globs, host::make_scratch_dir);
     } else if (spec.name == "cmd") {
+      if (!command_runner) command_runner = std::make_unique<host::ReplayingCommandRunner>(explorer, base ? base->fd() : -1);
       CommandCheckerOptions o;
       o.command = spec.arg;
       o.timeout = std::chrono::seconds(args.cmd_timeout);
-      o.base_fd = base ? base->fd() : -1;
-      checker = make_command_checker(explorer, o);
+      checker = make_command_checker(*command_runner, o);
     } else if (Status st = make_checker(spec, checker); !st) {
       fmt::print(stderr, "{}: {}\n", who, st.message());
       return kExitUsage;

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
-#include "cli/mount_table.h"
+#include "host/exit_codes.h"
+#include "host/mount_table.h"
 
 namespace crashfs::cli {
 namespace {

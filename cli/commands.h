@@ -1,11 +1,17 @@
 // Subcommands of the crashfs binary.  Each add_*_command registers one
 // subcommand on the app; its callback stores the process exit code in
-// `exit_code` (see exit_codes.h).
+// `exit_code` (see host/exit_codes.h).
 #pragma once
 
 #include <CLI/CLI.hpp>
 
+namespace crashfs::host {}
+
 namespace crashfs::cli {
+
+// The subcommands drive the host-facing pieces (trace files, replay,
+// recording sessions) by their plain names.
+using namespace crashfs::host;
 
 void add_dump_command(CLI::App& app, int& exit_code);
 void add_record_command(CLI::App& app, int& exit_code);

@@ -5,7 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/commands.h"
-#include "cli/exit_codes.h"
+#include "host/exit_codes.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"crashfs: record a workload, explore the states a crash could leave, check them"};
@@ -14,7 +14,7 @@ int main(int argc, char** argv) {
   bool verbose = false;
   app.add_flag("-v,--verbose", verbose, "Log debugging detail to stderr");
 
-  int exit_code = crashfs::cli::kExitOk;
+  int exit_code = crashfs::kExitOk;
   crashfs::cli::add_run_command(app, exit_code);
   crashfs::cli::add_check_command(app, exit_code);
   crashfs::cli::add_record_command(app, exit_code);
@@ -29,7 +29,7 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
-    return code == 0 ? 0 : crashfs::cli::kExitUsage;
+    return code == 0 ? 0 : crashfs::kExitUsage;
   }
   return exit_code;
 }

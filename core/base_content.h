@@ -4,7 +4,7 @@
 // the trace: its content is whatever the recorded directory holds at that
 // node's path after the run (the "final tree").  The state model asks this
 // seam for those bytes, lazily, only when a state's content is read.  The
-// CLI implements it over the real directory (cli/directory_base_content.h);
+// host/ implements it over the real directory (host/directory_base_content.h);
 // tests use MemoryBaseContent.
 #pragma once
 

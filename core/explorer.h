@@ -42,9 +42,9 @@
 #include <string>
 #include <vector>
 
-#include "checkers/checker.h"
 #include "core/base_content.h"
 #include "core/build_plan.h"
+#include "core/check_context.h"
 #include "core/crash_walk.h"
 #include "core/image_view.h"
 #include "core/persistence_model.h"

@@ -1,4 +1,4 @@
-// TraceVersions: the VersionHistory of a trace (checkers/checker.h).
+// TraceVersions: the VersionHistory of a trace (core/check_context.h).
 //
 // Walks the crash-free run once and records, per path, the content hash a
 // file had at each moment it was complete:
@@ -14,7 +14,7 @@
 #include <utility>
 #include <vector>
 
-#include "checkers/checker.h"
+#include "core/check_context.h"
 #include "core/state_builder.h"
 
 namespace crashfs {

@@ -48,11 +48,11 @@
 #include <utility>
 #include <vector>
 
-#include "cli/mount_table.h"
 #include "core/path_tracker.h"
 #include "core/record_format.h"
 #include "core/trace_codec.h"
 #include "core/trace_record.h"
+#include "host/mount_table.h"
 
 namespace crashfs::test {
 
@@ -232,7 +232,7 @@ inline RunResult run(const std::vector<std::string>& argv, const RunOptions& opt
 
 // ---------------------------------------------------------------- mounts
 
-inline bool is_mounted(const std::string& dir) { return cli::crashfs_mounts_at(dir) > 0; }
+inline bool is_mounted(const std::string& dir) { return host::crashfs_mounts_at(dir) > 0; }
 
 // Polls until no crashfs mount is on `dir`; false after `timeout`.
 inline bool wait_unmounted(const std::string& dir, std::chrono::milliseconds timeout = 5s) {
@@ -448,8 +448,8 @@ struct FuseRequired {
   }
   ~FuseRequired() {
     const std::string prefix = temp_root() + "/" + kTempPrefix;
-    for (const cli::MountEntry& m : cli::read_mounts()) {
-      if (cli::is_crashfs_mount(m) && m.mount_point.rfind(prefix, 0) == 0) {
+    for (const host::MountEntry& m : host::read_mounts()) {
+      if (host::is_crashfs_mount(m) && m.mount_point.rfind(prefix, 0) == 0) {
         std::fprintf(stderr, "harness: ERROR: crashfs mount left on %s; unmounting it\n", m.mount_point.c_str());
         force_unmount(m.mount_point);
       }

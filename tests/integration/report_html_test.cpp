@@ -20,15 +20,14 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/explain.h"
 #include "checkers/atomic_checker.h"
-#include "checkers/explain.h"
-#include "cli/report.h"
-#include "cli/report_html.h"
-#include "cli/report_html_escape.h"
 #include "core/trace_builder.h"
+#include "report/report.h"
+#include "report/report_html.h"
+#include "report/report_html_escape.h"
 
 using namespace crashfs;
-using namespace crashfs::cli;
 namespace fs = std::filesystem;
 
 namespace {

@@ -13,11 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/report_html_escape.h"
-#include "cli/report_junit.h"
+#include "report/report_html_escape.h"
+#include "report/report_junit.h"
 
 using namespace crashfs;
-using namespace crashfs::cli;
 
 namespace {
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/scratch_dir.h"
-#include "cli/sqlite_checker.h"
+#include "checkers/sqlite_checker.h"
 #include "core/memory_state.h"
+#include "host/scratch_dir.h"
 
 using namespace crashfs;
 
@@ -21,7 +21,7 @@ class NoVersions : public VersionHistory {
 
 // A database file with `rows` rows in table t, as bytes.
 std::string make_db(int rows) {
-  cli::ScratchDir dir;
+  host::ScratchDir dir;
   BOOST_REQUIRE(dir.create("sqlite-test").is_ok());
   const std::string path = dir.path() + "/x.db";
   sqlite3* db = nullptr;
@@ -38,7 +38,7 @@ std::string make_db(int rows) {
 
 std::vector<Violation> run(const StateView& state, const StateView& acked) {
   NoVersions versions;
-  auto checker = cli::make_sqlite_checker({});
+  auto checker = make_sqlite_checker({}, host::make_scratch_dir);
   std::vector<Violation> out;
   checker->check(CheckContext{state, state, acked, versions, 10}, out);
   return out;

@@ -1,4 +1,4 @@
-// The check runner (checkers/check_runner.h): bounded memory for kept
+// The check runner (analysis/check_runner.h): bounded memory for kept
 // violations with exact totals, checker failures as harness errors (never
 // as the program's bug), and promises taken from another trace.
 #include <boost/test/unit_test.hpp>
@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "checkers/check_runner.h"
+#include "analysis/check_runner.h"
 #include "checkers/checker_spec.h"
 #include "core/base_content.h"
 #include "core/trace_builder.h"

@@ -1,4 +1,4 @@
-// The explain step (checkers/explain.h) on synthetic traces, with the real
+// The explain step (analysis/explain.h) on synthetic traces, with the real
 // atomic and journal checkers: the kind of each bug, the barrier that fixes
 // it (verified by re-exploring), the recorded fsyncs that are not needed,
 // process-kill bugs no barrier fixes, and how violations group and order.
@@ -12,9 +12,9 @@
 
 #include <fmt/format.h>
 
-#include "checkers/check_runner.h"
+#include "analysis/check_runner.h"
+#include "analysis/explain.h"
 #include "checkers/checker_spec.h"
-#include "checkers/explain.h"
 #include "core/base_content.h"
 #include "core/trace_builder.h"
 #include "journal_test_encoders.h"

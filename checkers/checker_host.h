@@ -1,0 +1,60 @@
+// The seam between the pure checkers and the operating system.
+//
+// Most checkers only read StateViews.  A few need the host: sqlite
+// (libsqlite3 opens real paths, so it needs a private directory) and the
+// command checkers (cmd:, which run a program on a crash state written to
+// disk).  They get those services through the interfaces below, given at
+// construction; host/ implements them over the real file system
+// (host/scratch_dir.h, host/state_command_runner.h), and tests may
+// substitute fakes, so checkers/ itself never includes host/, cli/ or
+// fusefs/.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/check_context.h"
+#include "core/status.h"
+
+namespace crashfs {
+
+// A private directory for a checker's own files, removed with everything
+// in it when the object dies.
+class ScratchSpace {
+ public:
+  virtual ~ScratchSpace() = default;
+  virtual const std::string& path() const = 0;
+  // Writes `bytes` to `name` (a plain file name, no slashes) inside it.
+  virtual Status write_file(std::string_view name, std::string_view bytes) const = 0;
+  // Removes everything inside, keeping the directory.
+  virtual void clear() const = 0;
+};
+
+// Makes a new ScratchSpace; `purpose` names it (e.g. "sqlite").
+using ScratchFactory = std::function<Status(std::string_view purpose, std::unique_ptr<ScratchSpace>& out)>;
+
+// What a command did.
+struct CommandOutcome {
+  bool timed_out = false;
+  int status = 0;      // exit status, 128+N for signal N
+  std::string output;  // stdout + stderr, the last 2 KiB
+};
+
+// Runs a command on one crash state.
+class StateCommandRunner {
+ public:
+  virtual ~StateCommandRunner() = default;
+  // Writes ctx.state to a private directory, runs `command` there through
+  // `/bin/sh -c` with CRASHFS_STATE set to the directory and
+  // CRASHFS_STATE_ID to `state_id`, and waits at most `timeout` (then
+  // kills it: out.timed_out).  An error is the harness's (the state could
+  // not be written, the command could not be started), never the
+  // program's.
+  virtual Status run(const CheckContext& ctx, const std::string& command, const std::string& state_id,
+                     std::chrono::seconds timeout, CommandOutcome& out) = 0;
+};
+
+}  // namespace crashfs

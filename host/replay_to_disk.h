@@ -1,0 +1,55 @@
+// Writing one crash state to a real directory (`crashfs replay`).
+//
+// The state is built into a fresh temporary sibling of the target
+// (".NAME.crashfs-XXXXXX") and renamed into place at the end, so the target
+// never holds half a state: on any error the temporary is removed and the
+// target is untouched.  The target must not exist, or be an empty directory.
+//
+// Safety: names come from the trace and are untrusted.  Every entry is
+// created with mkdirat / openat(O_CREAT|O_EXCL|O_NOFOLLOW) / symlinkat /
+// linkat relative to directory descriptors this code created, and a name
+// that is empty, ".", "..", or holds '/' or NUL stops the replay with an
+// error (a real trace never has one).  Symlinks are created, never followed.
+// Set-user/group-id bits, device nodes and xattrs outside the "user."
+// namespace are not reproduced (a warning says so): a replayed state must
+// not grant privileges.
+//
+// Untouched pre-existing entries: unless known_only, each pre-existing
+// directory of the state also gets the entries the trace never mentioned
+// (the workload never looked them up, so they are unchanged), copied from
+// that directory's final path under the base directory.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/fs_image.h"
+#include "core/state_builder.h"
+#include "core/status.h"
+
+namespace crashfs::host {
+
+struct ReplayOptions {
+  std::string out_dir;
+  int base_fd = -1;       // the base directory, or -1 (nothing to copy from)
+  bool known_only = false;
+};
+
+struct ReplayStats {
+  std::uint64_t files = 0;
+  std::uint64_t dirs = 0;
+  std::uint64_t symlinks = 0;
+  std::uint64_t hard_links = 0;
+  std::uint64_t copied_from_base = 0;  // entries copied because the trace never mentioned them
+  std::vector<std::string> warnings;
+};
+
+// Writes `image` (a state built by `builder`) to options.out_dir.
+// Errors: kInvalidArgument for a bad target (exists and is not empty, no
+// parent directory); kCorruption for names no real trace holds; kNotFound /
+// kIoError when reading the base or writing fails.
+Status write_state_to_disk(StateBuilder& builder, const FsImage& image, const ReplayOptions& options,
+                           ReplayStats& stats);
+
+}  // namespace crashfs::host

@@ -1,0 +1,36 @@
+// Reports of a `crashfs run`: the terminal summary and the machine-readable
+// JSON report (schema in README.md, "JSON report").
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/check_runner.h"
+#include "analysis/explain.h"
+#include "core/explorer.h"
+
+namespace crashfs {
+
+// What the run did before checking, for the report header.
+struct RunInfo {
+  std::string trace_path;
+  std::vector<std::string> command;
+  int command_exit = 0;
+  std::vector<std::string> checkers;
+};
+
+// The JSON report: summary, verdicts[], violations[], groups[], fixes[],
+// unneeded_fsyncs[], needed_fsyncs[], harness_errors[].
+nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const Explanation& explanation,
+                           Explorer& explorer);
+
+// The terminal summary: models x checkers x verdict, then the explained
+// violation groups (at most `max_groups`) with their verified fixes, and the
+// verdict on each recorded fsync.
+void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& report, const Explanation& explanation,
+                   std::size_t max_groups = 20);
+
+}  // namespace crashfs
