@@ -8,15 +8,21 @@ packages=(
   libfuse3-dev fuse3
   libboost-test-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
   libxxhash-dev libsqlite3-dev sqlite3 libhighwayhash-dev
-  git tar python3
+  git tar python3 attr
   clang libclang-rt-14-dev
   chromium
+  # Real programs the verdict and application tests run (issues 10, 12).
+  libleveldb-dev liblmdb-dev lmdb-utils redis-server redis-tools
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# One apt at a time: parallel CI steps or worktrees may run this at once.
+exec 9>/tmp/crashfs-setup.lock
+flock 9
 
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
