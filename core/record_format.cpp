@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "core/output_lines.h"
+
 namespace crashfs {
 namespace {
 
@@ -34,6 +36,27 @@ std::string open_flags(std::uint32_t flags) {
 }
 
 }  // namespace
+
+std::string escape_bytes(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char c : bytes) {
+    switch (c) {
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      default:
+        if (c >= 0x20 && c < 0x7f) {
+          out += c;
+        } else {
+          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        }
+    }
+  }
+  return out;
+}
 
 std::string describe_op(const Record& rec, const PathTracker& paths) {
   const std::string_view op = to_string(rec.type);
@@ -100,6 +123,9 @@ std::string describe_op(const Record& rec, const PathTracker& paths) {
       return fmt::format("mark \"{}\"", rec.data);
     case RecordType::kSession:
       return fmt::format("session {}", rec.data);
+    case RecordType::kOutput:
+      return fmt::format("output {} +{} \"{}\"", output_stream_name(rec.flags), rec.data.size(),
+                         escape_bytes(rec.data));
   }
   return std::string(op);
 }
@@ -149,7 +175,12 @@ nlohmann::json to_json(const Record& rec, const PathTracker& paths) {
   if (fields & kFKind) j["kind"] = std::string(to_string(rec.kind));
   if (fields & kFData) {
     j["data_len"] = rec.data.size();
-    if (rec.data.size() <= 256 && printable(rec.data)) j["data"] = std::string(rec.data);
+    if (rec.type == RecordType::kOutput) {
+      j["stream"] = output_stream_name(rec.flags);
+      j["data"] = escape_bytes(rec.data);
+    } else if (rec.data.size() <= 256 && printable(rec.data)) {
+      j["data"] = std::string(rec.data);
+    }
   }
   return j;
 }

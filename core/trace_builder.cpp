@@ -402,6 +402,13 @@ TraceBuilder& TraceBuilder::mark(std::string_view label) {
   return *this;
 }
 
+TraceBuilder& TraceBuilder::output(std::uint32_t stream, std::string_view bytes) {
+  Record& rec = emit(RecordType::kOutput);
+  rec.flags = stream;
+  rec.data = keep(bytes);
+  return *this;
+}
+
 Trace TraceBuilder::build() const {
   Trace trace;
   Status st = Trace::from_records(records_, storage_, trace);

@@ -73,6 +73,8 @@ class TraceBuilder {
 
   // Other records.
   TraceBuilder& mark(std::string_view label);
+  // One write of the workload to a stream (kOutputStdout / kOutputStderr).
+  TraceBuilder& output(std::uint32_t stream, std::string_view bytes);
   // Later records come from this process (a ProcessInfo record is emitted).
   TraceBuilder& as_process(std::uint32_t pid, std::string_view comm);
   // Appends a raw record (seq, time, pid and tid are filled in when 0);

@@ -49,8 +49,15 @@
 // `data` is always last so the recorder can writev() a write's bytes
 // straight from the FUSE buffer without copying them.
 //
-// Bounds: names <= 4096 bytes, payload <= kMaxPayload.  Pre-images and
-// writes larger than kMaxDataChunk are split into several records.
+// Bounds: names <= 4096 bytes, payload <= kMaxPayload.  Pre-images,
+// writes and outputs larger than kMaxDataChunk are split into several
+// records.
+//
+// Output records (type 25, since format version 1 without a version bump:
+// readers that predate them stop at "unknown record type 25") carry one
+// write(2) of the workload to its stdout (flags 1) or stderr (flags 2), the
+// bytes as written, at its place in request order: after every operation
+// that completed before the write began.  They are not operations.
 #pragma once
 
 #include <cstddef>

@@ -49,8 +49,12 @@ enum class RecordType : std::uint8_t {
   kMark = 23,       // user mark: data = label
   kSession = 24,    // first record: data = JSON {"dir": absolute recorded directory,
                     //   "command": [argv...], "crashfs": version, "started_ns": time}
+  kOutput = 25,     // one write(2) of the workload to its stdout or stderr, in request
+                    // order with the file operations: flags = stream (kOutputStdout /
+                    // kOutputStderr), data = the bytes as written (split like Write).
+                    // Not an operation: never a crash point, changes no state.
 };
-inline constexpr int kMaxRecordType = 24;
+inline constexpr int kMaxRecordType = 25;
 
 // Field bits, in wire order.
 enum Field : std::uint32_t {
@@ -102,6 +106,7 @@ inline constexpr std::array<std::uint32_t, kMaxRecordType + 1> kRecordFields = {
     kFNode | kFName,                                                                // RemoveXattr
     kFData,                                                                         // Mark
     kFData,                                                                         // Session
+    kFFlags | kFData,                                                               // Output
 };
 
 // Record flags.
@@ -113,6 +118,9 @@ inline constexpr std::uint32_t kFsyncdirData = 1u << 0;
 inline constexpr std::uint32_t kRenameNoReplace = 1u << 0;
 inline constexpr std::uint32_t kRenameExchange = 1u << 1;
 // Create / Open flags are the Linux open(2) flags as the program passed them.
+// Output flags: the stream the workload wrote to (its fd 1 or fd 2).
+inline constexpr std::uint32_t kOutputStdout = 1;
+inline constexpr std::uint32_t kOutputStderr = 2;
 
 // SetAttr valid bits.
 inline constexpr std::uint32_t kAttrMode = 1u << 0;
@@ -156,7 +164,8 @@ std::optional<RecordType> record_type_from_string(std::string_view name);
 std::string_view to_string(NodeKind kind);
 
 // True for records that change file-system state (everything but
-// ProcessInfo, Known, PreImage, Mark and the durability records).
+// ProcessInfo, Known, PreImage, Mark, Session, Output and the durability
+// records).
 bool is_mutation(RecordType type);
 // Fsync, Fdatasync, Fsyncdir.
 bool is_durability(RecordType type);
