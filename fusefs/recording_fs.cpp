@@ -21,6 +21,7 @@ RecordingFs::RecordingFs(int root_fd, TraceWriter* writer, FsOptions options)
   struct stat st {};
   fstat(root_fd, &st);
   nodes_.set_root(root_fd, st.st_dev, st.st_ino);
+  if (options_.capture_output) output_.enable(options_.forward_stdout, options_.forward_stderr);
 }
 
 Status RecordingFs::begin(const std::string& session_json) {
@@ -159,6 +160,9 @@ int RecordingFs::do_lookup(Node& parent, const char* name, fuse_entry_param& e, 
 }
 
 void RecordingFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (parent == kRootNode) {
+    if (const std::uint32_t stream = output_.stream_named(name)) return output_entry(req, stream);
+  }
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("lookup {}/{}", parent, name);
@@ -171,6 +175,7 @@ void RecordingFs::lookup(fuse_req_t req, fuse_ino_t parent, const char* name) {
 void RecordingFs::forget(fuse_ino_t ino, std::uint64_t nlookup) { nodes_.forget(ino, nlookup); }
 
 void RecordingFs::getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (is_output_node(ino)) return output_getattr(req, ino);
   struct stat st {};
   int rc;
   if (fi != nullptr) {
@@ -185,6 +190,7 @@ void RecordingFs::getattr(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void RecordingFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int valid, fuse_file_info* fi) {
+  if (is_output_node(ino)) return output_getattr(req, ino);  // a stream: truncation and attributes do not apply
   Node* n = node(ino);
   if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
   FileHandle* h = fi != nullptr ? reinterpret_cast<FileHandle*>(fi->fh) : nullptr;

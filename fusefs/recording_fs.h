@@ -32,6 +32,9 @@
 //    SetXattr/RemoveXattr one, so the trace holds the mode without ACLs.
 //  - setxattr of "user.crashfs.mark" on any node is not stored: it becomes a
 //    Mark record whose data is the value (how a workload labels points).
+//  - With capture_output, the workload's stdout and stderr are two hidden
+//    nodes at the mount root whose writes become Output records and are
+//    passed on to crashfs's own stdout / stderr (output_nodes.h).
 //  - The trace file is invisible on the mount (lookup ENOENT, skipped in
 //    readdir) and cannot be replaced through it, so it never records itself.
 //  - Release records: the kernel sends release without a caller, so the
@@ -51,6 +54,7 @@
 #include "fusefs/fuse_api.h"
 #include "fusefs/journal.h"
 #include "fusefs/node_table.h"
+#include "fusefs/output_nodes.h"
 #include "fusefs/process_table.h"
 #include "fusefs/trace_writer.h"
 
@@ -59,6 +63,11 @@ namespace crashfs::fusefs {
 struct FsOptions {
   bool real_fsync = false;     // also perform fsync/fdatasync/fsyncdir on the backing store
   double attr_timeout = 1.0;   // seconds the kernel may cache attributes and entries
+  // Serve the output nodes (output_nodes.h), passing their bytes on to
+  // forward_stdout / forward_stderr (not owned; -1: not passed on).
+  bool capture_output = false;
+  int forward_stdout = -1;
+  int forward_stderr = -1;
 };
 
 // Name of the xattr that becomes a Mark record.
@@ -154,11 +163,21 @@ class RecordingFs {
   Status record_mode_side_effect(const Node& n, mode_t before, const Caller& who);
   // Replies EIO after a failed append (names the failure once in the log).
   void fail_trace(fuse_req_t req, const Status& st);
+  // A reserved output node name at the root (output_nodes.h).
+  bool reserved(fuse_ino_t parent, const char* name) const {
+    return parent == kRootNode && output_.stream_named(name) != 0;
+  }
+  // Handlers of the output nodes (recording_fs_output.cpp).
+  void output_entry(fuse_req_t req, std::uint32_t stream);
+  void output_getattr(fuse_req_t req, fuse_ino_t ino);
+  void output_open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi);
+  void output_write(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv);
 
   Journal journal_;
   TraceWriter* writer_;
   FsOptions options_;
   NodeTable nodes_;
+  OutputNodes output_;
   ProcessTable processes_;
   std::atomic<std::uint64_t> next_fh_{1};
   std::atomic<std::int64_t> open_files_{0};

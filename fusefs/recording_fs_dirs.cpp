@@ -53,6 +53,8 @@ void RecordingFs::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off
     d->offset = off;
   }
   const bool hide_trace = writer_ != nullptr && d->node->dev == writer_->dev();
+  // A backing file named like an output node is shadowed by it; neither is listed.
+  const bool hide_output = d->node->id == kRootNode && output_.enabled();
   const Caller who = plus ? caller(req) : Caller{};
   for (;;) {
     if (d->entry == nullptr) {
@@ -65,7 +67,7 @@ void RecordingFs::readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off
     }
     const dirent* ent = d->entry;
     const off_t next_off = ent->d_off;
-    if (hide_trace && ent->d_ino == writer_->ino()) {
+    if ((hide_trace && ent->d_ino == writer_->ino()) || (hide_output && output_.stream_named(ent->d_name) != 0)) {
       d->entry = nullptr;
       d->offset = next_off;
       continue;

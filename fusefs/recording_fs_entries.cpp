@@ -63,6 +63,7 @@ void RecordingFs::reply_new_entry(fuse_req_t req, Node& parent, const char* name
 }
 
 void RecordingFs::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, dev_t rdev) {
+  if (reserved(parent, name)) return (void)fuse_reply_err(req, EEXIST);
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("mknod {}/{} mode={:o}", parent, name, mode);
@@ -79,6 +80,7 @@ void RecordingFs::mknod(fuse_req_t req, fuse_ino_t parent, const char* name, mod
 }
 
 void RecordingFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode) {
+  if (reserved(parent, name)) return (void)fuse_reply_err(req, EEXIST);
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("mkdir {}/{} mode={:o}", parent, name, mode);
@@ -95,6 +97,7 @@ void RecordingFs::mkdir(fuse_req_t req, fuse_ino_t parent, const char* name, mod
 }
 
 void RecordingFs::symlink(fuse_req_t req, const char* target, fuse_ino_t parent, const char* name) {
+  if (reserved(parent, name)) return (void)fuse_reply_err(req, EEXIST);
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("symlink {}/{} -> {}", parent, name, target);
@@ -112,6 +115,8 @@ void RecordingFs::symlink(fuse_req_t req, const char* target, fuse_ino_t parent,
 }
 
 void RecordingFs::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char* new_name) {
+  if (is_output_node(ino)) return (void)fuse_reply_err(req, EPERM);
+  if (reserved(new_parent, new_name)) return (void)fuse_reply_err(req, EEXIST);
   Node* n = node(ino);
   Node* p = node(new_parent);
   if (n == nullptr || p == nullptr) return (void)fuse_reply_err(req, ESTALE);
@@ -145,6 +150,7 @@ void RecordingFs::link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, co
 }
 
 void RecordingFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (reserved(parent, name)) return (void)fuse_reply_err(req, EPERM);
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("unlink {}/{}", parent, name);
@@ -183,6 +189,7 @@ void RecordingFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
 }
 
 void RecordingFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
+  if (reserved(parent, name)) return (void)fuse_reply_err(req, ENOTDIR);
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("rmdir {}/{}", parent, name);
@@ -213,6 +220,7 @@ void RecordingFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
 
 void RecordingFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fuse_ino_t new_parent,
                          const char* new_name, unsigned int flags) {
+  if (reserved(parent, name) || reserved(new_parent, new_name)) return (void)fuse_reply_err(req, EPERM);
   Node* p = node(parent);
   Node* np = node(new_parent);
   if (p == nullptr || np == nullptr) return (void)fuse_reply_err(req, ESTALE);

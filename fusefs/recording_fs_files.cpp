@@ -60,6 +60,7 @@ bool opens_for_writing(int flags) { return (flags & O_ACCMODE) != O_RDONLY || (f
 }  // namespace
 
 void RecordingFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (is_output_node(ino)) return output_open(req, ino, fi);
   Node* n = node(ino);
   if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("open {} flags={:#o}", ino, fi->flags);
@@ -114,6 +115,7 @@ void RecordingFs::open(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void RecordingFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mode_t mode, fuse_file_info* fi) {
+  if (reserved(parent, name)) return (void)fuse_reply_err(req, EEXIST);
   Node* p = node(parent);
   if (p == nullptr) return (void)fuse_reply_err(req, ESTALE);
   spdlog::debug("create {}/{} flags={:#o} mode={:o}", parent, name, fi->flags, mode);
@@ -205,6 +207,7 @@ void RecordingFs::create(fuse_req_t req, fuse_ino_t parent, const char* name, mo
 }
 
 void RecordingFs::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, fuse_file_info* fi) {
+  if (is_output_node(ino)) return (void)fuse_reply_buf(req, nullptr, 0);  // a stream reads as empty
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
   buf.buf[0].flags = static_cast<fuse_buf_flags>(FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK);
@@ -213,23 +216,31 @@ void RecordingFs::read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, f
   fuse_reply_data(req, &buf, FUSE_BUF_NO_SPLICE);
 }
 
+const char* write_bytes(fuse_bufvec* bufv, std::size_t size, int& err) {
+  // Splice is off, so normally the bytes already are in memory.
+  if (bufv->count == 1 && !(bufv->buf[0].flags & FUSE_BUF_IS_FD)) {
+    return static_cast<const char*>(bufv->buf[0].mem) + bufv->off;
+  }
+  thread_local std::vector<char> copy;
+  copy.resize(size);
+  fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
+  dst.buf[0].mem = copy.data();
+  const ssize_t got = fuse_buf_copy(&dst, bufv, FUSE_BUF_NO_SPLICE);
+  if (got < 0) {
+    err = static_cast<int>(-got);
+    return nullptr;
+  }
+  return copy.data();
+}
+
 void RecordingFs::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv, off_t off, fuse_file_info* fi) {
+  if (is_output_node(ino)) return output_write(req, ino, bufv);
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   const std::size_t size = fuse_buf_size(bufv);
   spdlog::debug("write {} @{} +{}", ino, off, size);
-  // The bytes, in memory (splice is off, so normally they already are).
-  const char* data = nullptr;
-  thread_local std::vector<char> copy;
-  if (bufv->count == 1 && !(bufv->buf[0].flags & FUSE_BUF_IS_FD)) {
-    data = static_cast<const char*>(bufv->buf[0].mem) + bufv->off;
-  } else {
-    copy.resize(size);
-    fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
-    dst.buf[0].mem = copy.data();
-    const ssize_t got = fuse_buf_copy(&dst, bufv, FUSE_BUF_NO_SPLICE);
-    if (got < 0) return (void)fuse_reply_err(req, static_cast<int>(-got));
-    data = copy.data();
-  }
+  int copy_err = 0;
+  const char* data = write_bytes(bufv, size, copy_err);
+  if (data == nullptr) return (void)fuse_reply_err(req, copy_err);
   auto write_all = [&](std::size_t& written) -> int {
     written = 0;
     while (written < size) {
@@ -280,6 +291,7 @@ void RecordingFs::write_buf(fuse_req_t req, fuse_ino_t ino, fuse_bufvec* bufv, o
 }
 
 void RecordingFs::flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (is_output_node(ino)) return (void)fuse_reply_err(req, 0);
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   // close() of a duplicate reports delayed write errors of the backing
   // file system, as a close of the program's descriptor would.
@@ -288,6 +300,7 @@ void RecordingFs::flush(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void RecordingFs::release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
+  if (is_output_node(ino)) return (void)fuse_reply_err(req, 0);  // no handle, nothing recorded
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   Status st;
   if (h->recorded) {
@@ -308,6 +321,7 @@ void RecordingFs::release(fuse_req_t req, fuse_ino_t ino, fuse_file_info* fi) {
 }
 
 void RecordingFs::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_info* fi) {
+  if (is_output_node(ino)) return (void)fuse_reply_err(req, 0);  // every write was passed on already
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   spdlog::debug("fsync {} datasync={}", ino, datasync);
   if (options_.real_fsync || !journal_.recording()) {
@@ -338,6 +352,7 @@ void RecordingFs::fsync(fuse_req_t req, fuse_ino_t ino, int datasync, fuse_file_
 
 void RecordingFs::fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
                             fuse_file_info* fi) {
+  if (is_output_node(ino)) return (void)fuse_reply_err(req, EOPNOTSUPP);
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   spdlog::debug("fallocate {} mode={:#x} @{} +{}", ino, mode, offset, length);
   const Caller who = caller(req);
@@ -367,6 +382,8 @@ void RecordingFs::fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offs
 void RecordingFs::copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in, fuse_file_info* fi_in,
                                   fuse_ino_t ino_out, off_t off_out, fuse_file_info* fi_out, size_t len,
                                   int flags) {
+  // To or from a stream: EXDEV makes the kernel fall back to plain writes.
+  if (is_output_node(ino_in) || is_output_node(ino_out)) return (void)fuse_reply_err(req, EXDEV);
   auto* in = reinterpret_cast<FileHandle*>(fi_in->fh);
   auto* out = reinterpret_cast<FileHandle*>(fi_out->fh);
   spdlog::debug("copy_file_range {}@{} -> {}@{} +{}", ino_in, off_in, ino_out, off_out, len);
@@ -419,6 +436,7 @@ void RecordingFs::copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_i
 }
 
 void RecordingFs::lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, fuse_file_info* fi) {
+  if (is_output_node(ino)) return (void)fuse_reply_err(req, ENXIO);  // SEEK_DATA/SEEK_HOLE: reads as empty
   auto* h = reinterpret_cast<FileHandle*>(fi->fh);
   const off_t res = ::lseek(h->fd, off, whence);
   if (res < 0) return (void)fuse_reply_err(req, errno);

@@ -34,6 +34,11 @@ struct RecordingFs::DirHandle {
   Node* node = nullptr;
 };
 
+// The bytes of a WRITE request in memory: a view of the request buffer, or a
+// copy into a thread-local buffer (valid until the thread's next call) when
+// libfuse handed them otherwise.  nullptr with `err` set when copying failed.
+const char* write_bytes(fuse_bufvec* bufv, std::size_t size, int& err);
+
 // "/proc/self/fd/N": reopens an O_PATH descriptor with real access.
 struct ProcPath {
   explicit ProcPath(int fd) { std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd); }

@@ -42,7 +42,7 @@ Status RecordingFs::record_mode_side_effect(const Node& n, mode_t before, const 
 void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, const char* value, size_t size,
                            int flags) {
   Node* n = node(ino);
-  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  if (n == nullptr && !is_output_node(ino)) return (void)fuse_reply_err(req, ESTALE);
   const Caller who = caller(req);
   if (std::strcmp(name, kMarkXattr) == 0) {
     // A label for this point of the trace, not an attribute: never stored.
@@ -56,6 +56,7 @@ void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, con
     if (!st) return fail_trace(req, st);
     return (void)fuse_reply_err(req, 0);
   }
+  if (n == nullptr) return (void)fuse_reply_err(req, ENOTSUP);  // an output node has no attributes
   auto lock = journal_.lock();
   const mode_t mode_before = may_change_mode(name) ? mode_of(n->fd) : 0;
   if (::setxattr(ProcPath(n->fd).c_str(), name, value, size, flags) != 0) {
@@ -78,7 +79,7 @@ void RecordingFs::setxattr(fuse_req_t req, fuse_ino_t ino, const char* name, con
 
 void RecordingFs::removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) {
   Node* n = node(ino);
-  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  if (n == nullptr) return (void)fuse_reply_err(req, is_output_node(ino) ? ENODATA : ESTALE);
   const Caller who = caller(req);
   auto lock = journal_.lock();
   const mode_t mode_before = may_change_mode(name) ? mode_of(n->fd) : 0;
@@ -101,7 +102,7 @@ void RecordingFs::removexattr(fuse_req_t req, fuse_ino_t ino, const char* name) 
 void RecordingFs::getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, size_t size) {
   spdlog::debug("getxattr {} {}", ino, name);
   Node* n = node(ino);
-  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  if (n == nullptr) return (void)fuse_reply_err(req, is_output_node(ino) ? ENODATA : ESTALE);
   const ProcPath proc(n->fd);
   if (size == 0) {
     const ssize_t len = ::getxattr(proc.c_str(), name, nullptr, 0);
@@ -116,7 +117,10 @@ void RecordingFs::getxattr(fuse_req_t req, fuse_ino_t ino, const char* name, siz
 
 void RecordingFs::listxattr(fuse_req_t req, fuse_ino_t ino, size_t size) {
   Node* n = node(ino);
-  if (n == nullptr) return (void)fuse_reply_err(req, ESTALE);
+  if (n == nullptr) {
+    if (!is_output_node(ino)) return (void)fuse_reply_err(req, ESTALE);
+    return (void)(size == 0 ? fuse_reply_xattr(req, 0) : fuse_reply_buf(req, nullptr, 0));
+  }
   const ProcPath proc(n->fd);
   if (size == 0) {
     const ssize_t len = ::listxattr(proc.c_str(), nullptr, 0);

@@ -47,7 +47,20 @@ RecordChild::~RecordChild() {
   if (exec_err_fd_ >= 0) close(exec_err_fd_);
 }
 
-Status RecordChild::spawn(const std::vector<std::string>& argv, const std::string& dir, const sigset_t& exec_mask) {
+void ensure_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int null_fd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+    if (null_fd >= 0 && null_fd != fd) {
+      dup2(null_fd, fd);
+      close(null_fd);
+    }
+  }
+}
+
+Status RecordChild::spawn(const std::vector<std::string>& argv, const std::string& dir, const sigset_t& exec_mask,
+                          std::vector<StdioCapture> capture) {
+  capture_ = std::move(capture);
   int go[2];
   int err[2];
   if (pipe2(go, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
@@ -74,16 +87,29 @@ Status RecordChild::spawn(const std::vector<std::string>& argv, const std::strin
       n = read(go[0], &byte, 1);
     } while (n < 0 && errno == EINTR);
     if (n != 1) _exit(2);  // crashfs gave up (mount failed)
-    int e = 0;
+    // report = {stage, errno}: stage -1 is chdir/exec, i >= 0 capture i.
+    int report[2] = {-1, 0};
     if (chdir(dir.c_str()) != 0) {
-      e = errno;
+      report[1] = errno;
     } else {
-      sigprocmask(SIG_SETMASK, &exec_mask, nullptr);
-      execvp(args[0], args.data());
-      e = errno;
+      for (std::size_t i = 0; i < capture_.size() && report[1] == 0; ++i) {
+        // 0, 1 and 2 are open (ensure_standard_fds), so fd > 2 and the
+        // dup2 replaces only its target.
+        const int fd = open(capture_[i].name.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0 || dup2(fd, capture_[i].target_fd) < 0) {
+          report[0] = static_cast<int>(i);
+          report[1] = errno;
+        }
+        if (fd >= 0) close(fd);
+      }
+      if (report[1] == 0) {
+        sigprocmask(SIG_SETMASK, &exec_mask, nullptr);
+        execvp(args[0], args.data());
+        report[1] = errno;
+      }
     }
-    (void)!write(err[1], &e, sizeof e);
-    _exit(e == ENOENT ? 127 : 126);
+    (void)!write(err[1], report, sizeof report);
+    _exit(report[0] < 0 && report[1] == ENOENT ? 127 : 126);
   }
   setpgid(pid, pid);  // also here: no race with a signal sent right after spawn
   close(go[0]);
@@ -94,19 +120,27 @@ Status RecordChild::spawn(const std::vector<std::string>& argv, const std::strin
   return Status::ok();
 }
 
-int RecordChild::start() {
+ChildStart RecordChild::start() {
   const char byte = 'g';
   (void)!write(go_fd_, &byte, 1);
   close(go_fd_);
   go_fd_ = -1;
-  int e = 0;
+  int report[2] = {-1, 0};
   ssize_t n;
   do {
-    n = read(exec_err_fd_, &e, sizeof e);
+    n = read(exec_err_fd_, report, sizeof report);
   } while (n < 0 && errno == EINTR);
   close(exec_err_fd_);
   exec_err_fd_ = -1;
-  return n == static_cast<ssize_t>(sizeof e) ? e : 0;
+  ChildStart result;
+  if (n != static_cast<ssize_t>(sizeof report)) return result;  // EOF: the exec succeeded
+  if (report[0] >= 0 && static_cast<std::size_t>(report[0]) < capture_.size()) {
+    result.capture_error = report[1];
+    result.capture_name = capture_[static_cast<std::size_t>(report[0])].name;
+  } else {
+    result.exec_error = report[1];
+  }
+  return result;
 }
 
 void RecordChild::abandon() {

@@ -8,8 +8,14 @@
 // into DIR (now the mount, so its cwd is on it) and execs CMD with the
 // signal mask crashfs had before it blocked signals.
 //
+// Output capture: before exec the child opens each StdioCapture name
+// (relative to DIR, so on the mount; O_WRONLY|O_APPEND) and dup2()s it onto
+// the target descriptor, so CMD and everything it starts write their stdout
+// and stderr through the mount (fusefs/output_nodes.h).  Precondition:
+// descriptors 0, 1 and 2 are open in crashfs (ensure_standard_fds()).
+//
 // start() reports an exec failure (errno from the child) so the caller can
-// say "command not found" and exit 127 like a shell.
+// say "command not found" and exit 127 like a shell, and a capture failure.
 #pragma once
 
 #include <signal.h>
@@ -22,6 +28,17 @@
 
 namespace crashfs::host {
 
+struct StdioCapture {
+  std::string name;  // relative to DIR
+  int target_fd = -1;
+};
+
+struct ChildStart {
+  int exec_error = 0;     // errno of a failed chdir or exec, else 0
+  int capture_error = 0;  // errno of a failed capture open, else 0
+  std::string capture_name;  // the name that failed
+};
+
 class RecordChild {
  public:
   RecordChild() = default;
@@ -30,9 +47,10 @@ class RecordChild {
   RecordChild& operator=(const RecordChild&) = delete;
 
   // `exec_mask`: the signal mask the command starts with.
-  Status spawn(const std::vector<std::string>& argv, const std::string& dir, const sigset_t& exec_mask);
-  // Lets the child exec.  Returns 0 when the exec succeeded, else its errno.
-  int start();
+  Status spawn(const std::vector<std::string>& argv, const std::string& dir, const sigset_t& exec_mask,
+               std::vector<StdioCapture> capture = {});
+  // Lets the child capture its output and exec; says what failed, if anything.
+  ChildStart start();
   // Makes the child exit without running the command (mount failed).
   void abandon();
 
@@ -41,8 +59,14 @@ class RecordChild {
  private:
   pid_t pid_ = -1;
   int go_fd_ = -1;        // write end: one byte = go, EOF = give up
-  int exec_err_fd_ = -1;  // read end: errno of a failed exec, EOF = exec succeeded
+  int exec_err_fd_ = -1;  // read end: {stage, errno} of a failure, EOF = exec succeeded
+  std::vector<StdioCapture> capture_;
 };
+
+// Opens /dev/null onto whichever of descriptors 0, 1 and 2 is closed, so no
+// file crashfs opens later takes their place (the workload would write into
+// it, and output capture would dup2 over it).
+void ensure_standard_fds();
 
 // Finds CMD the way the child's execvp will (PATH; relative paths against
 // DIR, the child's working directory).  False when it is not executable.

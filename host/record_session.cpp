@@ -12,6 +12,11 @@
 // CMD's group becomes the terminal's foreground group, so Ctrl-C reaches CMD
 // directly.  A kill -9 of crashfs is covered by auto_unmount (fuse_mount.h)
 // and by CMD's parent-death signal.
+//
+// Output capture (when recording): CMD's stdout and stderr are the mount's
+// output nodes (fusefs/output_nodes.h), so what it prints is recorded as
+// Output records in order with its file operations and passed on to
+// crashfs's own stdout and stderr.
 #include "host/record_session.h"
 
 #include <fcntl.h>
@@ -134,6 +139,7 @@ void log_to_stderr() {
 }  // namespace
 
 RecordResult record_workload(const RecordOptions& opt) {
+  ensure_standard_fds();
   log_to_stderr();
   // --- Validate everything before touching the mount table. ---
   char resolved[PATH_MAX];
@@ -182,6 +188,13 @@ RecordResult record_workload(const RecordOptions& opt) {
 
   fusefs::FsOptions fs_options;
   fs_options.real_fsync = opt.real_fsync;
+  std::vector<StdioCapture> capture;
+  if (writer) {
+    fs_options.capture_output = true;
+    fs_options.forward_stdout = STDOUT_FILENO;
+    fs_options.forward_stderr = STDERR_FILENO;
+    capture = {{fusefs::kStdoutName, STDOUT_FILENO}, {fusefs::kStderrName, STDERR_FILENO}};
+  }
   fusefs::RecordingFs fs(root_fd, writer.get(), fs_options);
   if (Status st = fs.begin(session_json(dir, opt.command)); !st) return fail(opt, kExitUsage, st.message());
 
@@ -192,7 +205,9 @@ RecordResult record_workload(const RecordOptions& opt) {
   sigset_t original_mask;
   sigprocmask(SIG_BLOCK, &blocked, &original_mask);
   RecordChild child;
-  if (Status st = child.spawn(opt.command, dir, original_mask); !st) return fail(opt, kExitUsage, st.message());
+  if (Status st = child.spawn(opt.command, dir, original_mask, std::move(capture)); !st) {
+    return fail(opt, kExitUsage, st.message());
+  }
 
   // The kernel already applied the caller's umask to every mode it sends.
   umask(0);
@@ -215,13 +230,15 @@ RecordResult record_workload(const RecordOptions& opt) {
 
   const auto started = std::chrono::steady_clock::now();
   int wait_status;
+  ChildStart started_child;
   {
     TerminalForeground foreground(child.pid());
-    const int exec_error = child.start();
+    started_child = child.start();
     // Buffered records go to the trace writer every 200 ms (trace_writer.h).
     wait_status = wait_for_command(child.pid(), blocked, [&fs] { (void)fs.push_trace(); });
-    if (exec_error != 0) {
-      fmt::print(stderr, "crashfs record: cannot run {}: {}\n", opt.command.front(), std::strerror(exec_error));
+    if (started_child.exec_error != 0) {
+      fmt::print(stderr, "crashfs record: cannot run {}: {}\n", opt.command.front(),
+                 std::strerror(started_child.exec_error));
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -232,6 +249,12 @@ RecordResult record_workload(const RecordOptions& opt) {
                  fs.open_files());
   }
   mount->stop();
+  if (started_child.capture_error != 0) {
+    return fail(opt, kExitHarness,
+                fmt::format("{} was not run: cannot open {}/{} on the mount to capture its output: {}",
+                            opt.command.front(), dir, started_child.capture_name,
+                            std::strerror(started_child.capture_error)));
+  }
   const int code = exit_status_of(wait_status);
   if (!writer) {
     fmt::print(stderr, "crashfs record: {} exited {} after {:.2f} s (nothing recorded: --no-record)\n",
