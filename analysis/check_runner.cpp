@@ -1,8 +1,12 @@
 #include "analysis/check_runner.h"
 
 #include <exception>
+#include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/trace_history.h"
 
 namespace crashfs {
 namespace {
@@ -39,6 +43,44 @@ std::size_t promise_point(const Trace& original, const Trace& modified, std::siz
   return lo == 0 ? 0 : lo - 1;
 }
 
+// The moment of the run's history a crash at `point` of `explorer`'s trace
+// is judged at.
+std::size_t moment_of(const RunHistory& history, const Trace& explored, std::size_t point) {
+  if (&history.trace() == &explored) return point + 1;
+  return promise_point(history.trace(), explored, point) + 1;
+}
+
+// Up to 10 regular files the workload created or wrote, as the run left them.
+std::string files_written(Explorer& explorer) {
+  const TraceIndex& index = explorer.index();
+  if (index.size() == 0) return "none";
+  std::set<NodeId> touched;
+  for (std::size_t op = 0; op < index.size(); ++op) {
+    const Record& r = index.record(op);
+    if (r.type == RecordType::kCreate || r.type == RecordType::kWrite || r.type == RecordType::kTruncate ||
+        r.type == RecordType::kFallocate || r.type == RecordType::kLink || r.type == RecordType::kRename)
+      touched.insert(r.node);
+  }
+  std::vector<std::string> names;
+  std::size_t more = 0;
+  for (const FileEntry& e : explorer.completed(index.size() - 1)->entries()) {
+    if (e.kind != NodeKind::kFile || !touched.count(e.node)) continue;
+    if (names.size() < 10) names.push_back(e.path);
+    else ++more;
+  }
+  if (names.empty()) return "no regular file";
+  return fmt::format("{}{}", fmt::join(names, ", "), more ? fmt::format(" and {} more", more) : "");
+}
+
+// Why a capped power-loss model checked nothing a process kill would not.
+std::string cap_reduced(const ModelSummary& m, std::uint64_t max_states) {
+  if (m.model == ModelKind::kProcessKill || m.model == ModelKind::kSyncedOnly) return {};
+  if (m.capped_points == 0 || m.deviating > 0 || !m.could_deviate) return {};
+  return fmt::format("--max-states {} left {} only the states in which every operation persisted whole (the "
+                     "process-kill states): no lost or torn operation was checked; raise --max-states",
+                     max_states, to_string(m.model));
+}
+
 }  // namespace
 
 CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers, const CheckOptions& options) {
@@ -46,18 +88,22 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
   for (ModelKind model : options.explore.models)
     for (Checker* c : checkers) report.cells[{model, c->name()}];
 
+  std::unique_ptr<TraceHistory> own_history;
+  const RunHistory* history = options.history;
+  if (history == nullptr) {
+    own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
+    history = own_history.get();
+  }
+  std::vector<std::optional<std::uint64_t>> judged_before;
+  for (Checker* c : checkers) judged_before.push_back(c->units_judged());
+
   std::vector<Violation> found;
   std::map<std::pair<ModelKind, std::string>, std::uint64_t> kept;
   report.summary = explorer.explore(options.explore, [&](const ExploredState& state) {
-    std::shared_ptr<const StateView> promised;
-    if (options.promises != nullptr) {
-      promised = options.promises->acked(promise_point(options.promises->trace(), explorer.trace(), state.point()));
-    }
-    const CheckContext ctx = promised ? CheckContext{*state.state(), *state.completed(), *promised, state.versions(),
-                                                     state.crash_seq()}
-                                      : state.context();
-    ++report.states_checked[state.model()];
-    for (Checker* checker : checkers) {
+    CheckContext ctx = state.context();
+    ctx.history = history;
+    ctx.moment = moment_of(*history, explorer.trace(), state.point());
+    ++report.states_checked[state.model()];    for (Checker* checker : checkers) {
       found.clear();
       std::string error;
       if (!run_one(*checker, ctx, found, error)) {
@@ -86,18 +132,55 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     }
     if (options.on_checked) options.on_checked(state, report);
   });
+
+  // --- Inconclusive: what was not really checked. ---
+  auto mark_cells = [&](auto&& matches, const std::string& why) {
+    for (auto& [key, cell] : report.cells)
+      if (matches(key) && cell.inconclusive.empty()) cell.inconclusive = why;
+  };
+  std::uint64_t checked = 0;
+  for (const auto& [model, n] : report.states_checked) checked += n;
+  if (checked == 0 && !checkers.empty()) {
+    const std::string why = explorer.index().size() == 0
+                                ? "no crash state was checked: the trace holds no operation (the workload changed nothing)"
+                                : "no crash state was checked (every state fell outside this --shard)";
+    report.inconclusive.push_back(why);
+    mark_cells([](const auto&) { return true; }, why);
+  } else {
+    for (std::size_t i = 0; i < checkers.size(); ++i) {
+      const auto now = checkers[i]->units_judged();
+      if (!now || *now != judged_before[i].value_or(0)) continue;
+      const std::string why = fmt::format("--checker {} judged nothing: no {} in any state; the workload wrote {}",
+                                          checkers[i]->name(), checkers[i]->scope(), files_written(explorer));
+      report.inconclusive.push_back(why);
+      const std::string name = checkers[i]->name();
+      mark_cells([&](const auto& key) { return key.second == name; }, why);
+    }
+    for (const ModelSummary& m : report.summary.models) {
+      const std::string why = cap_reduced(m, options.explore.max_states);
+      if (why.empty()) continue;
+      report.inconclusive.push_back(why);
+      mark_cells([&](const auto& key) { return key.first == m.model; }, why);
+    }
+  }
   return report;
 }
 
 Status check_state(Explorer& explorer, const StateSpec& spec, const std::vector<Checker*>& checkers,
-                   std::vector<Violation>& out) {
+                   const RunHistory* history, std::vector<Violation>& out) {
   std::shared_ptr<const StateView> view;
   if (Status st = explorer.view(spec, view); !st) return st;
   const auto point = explorer.trace().find_op(spec.point);
   if (!point) return Status::invalid_argument(fmt::format("state {}: the trace has no operation {}", spec.id(), spec.point.to_string()));
+  std::unique_ptr<TraceHistory> own_history;
+  if (history == nullptr) {
+    own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
+    history = own_history.get();
+  }
   auto completed = explorer.completed(*point);
-  auto acked = explorer.acked(*point);
-  const CheckContext ctx{*view, *completed, *acked, explorer.versions(), spec.point.seq};
+  const std::string id = spec.id();
+  const CheckContext ctx{*view,    *completed, explorer.versions(), spec.point.seq, history,
+                         moment_of(*history, explorer.trace(), *point), id};
   for (Checker* checker : checkers) {
     std::string error;
     if (!run_one(*checker, ctx, out, error)) return Status::io_error(error);

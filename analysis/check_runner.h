@@ -5,6 +5,21 @@
 // given.  Each checker caches its verdicts per distinct file version, so the
 // cost grows with distinct versions, not states x files.
 //
+// Every state is judged against the run's history (RunHistory: what the
+// crash-free run passed through and what the program acknowledged; see
+// checkers/view_oracle.h), at the moment of its crash point.  When the
+// trace explored is a variant of the run's own (explain inserts or removes
+// a barrier), the moment is the run's: a crash after a variant's operation
+// stands for a crash anywhere before its next one, so it is judged with the
+// promises the run had made by then (an fsync removed still counts as
+// promised).
+//
+// Inconclusive: a run that checked nothing is not clean.  The report says
+// why (inconclusive) when no state was checked, when a checker that looks
+// for files judged none in any state (its glob matched nothing; the reason
+// lists files the workload wrote), or when --max-states cut a power-loss
+// model down to states without a single lost or torn operation.
+//
 // Memory stays bounded on huge explorations: every violation is counted,
 // but only the first `keep_per_cell` of each model x checker are kept with
 // their state (the rest are summarized by count).
@@ -37,6 +52,7 @@ struct CellVerdict {
   std::uint64_t states_checked = 0;
   std::uint64_t violating_states = 0;
   std::uint64_t violations = 0;
+  std::string inconclusive;  // why nothing was really checked here (empty: it was)
 };
 
 struct CheckReport {
@@ -47,6 +63,7 @@ struct CheckReport {
   std::vector<StateViolation> violations;  // kept ones, in exploration order
   std::uint64_t total_violations = 0;
   std::vector<std::string> harness_errors;  // checker failures (not program bugs)
+  std::vector<std::string> inconclusive;    // why the run checked less than it claims to
 
   bool clean() const { return total_violations == 0; }
 };
@@ -54,11 +71,11 @@ struct CheckReport {
 struct CheckOptions {
   ExploreOptions explore;
   std::uint64_t keep_per_cell = 1000;
-  // When set, each state's acked view (what the program was promised) comes
-  // from this explorer's trace at the same crash point instead: used when
-  // re-exploring a trace with an fsync added or removed, whose promises are
-  // still those of the original run.
-  Explorer* promises = nullptr;
+  // The run's history and acknowledgements (a TraceHistory of the run's own
+  // explorer).  Null: a history of the explored trace without
+  // acknowledgements is made for the run.  Explain passes the original
+  // run's history when it re-explores variants of its trace.
+  const RunHistory* history = nullptr;
   // Called after each checked state (progress bars); may be empty.
   std::function<void(const ExploredState&, const CheckReport&)> on_checked;
 };
@@ -67,8 +84,9 @@ struct CheckOptions {
 // distinct state with every checker.
 CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers, const CheckOptions& options);
 
-// Checks one state (rebuilt from its spec) with the given checkers.
+// Checks one state (rebuilt from its spec) with the given checkers, judged
+// against `history` (null: the explored trace's, without acknowledgements).
 Status check_state(Explorer& explorer, const StateSpec& spec, const std::vector<Checker*>& checkers,
-                   std::vector<Violation>& out);
+                   const RunHistory* history, std::vector<Violation>& out);
 
 }  // namespace crashfs

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/record_format.h"
+#include "core/trace_history.h"
 
 namespace crashfs {
 
@@ -119,8 +120,8 @@ struct Deviations {
 // Re-checks states with one checker, counting the work.
 class Rechecker {
  public:
-  Rechecker(Explorer& explorer, Checker& checker, std::size_t budget)
-      : explorer_(explorer), checker_(checker), budget_(budget) {}
+  Rechecker(Explorer& explorer, Checker& checker, const RunHistory* history, std::size_t budget)
+      : explorer_(explorer), checker_(checker), history_(history), budget_(budget) {}
 
   // True / false: whether `spec`'s state still has a violation of this
   // checker on `path`; nullopt when the spec is not a valid state (its
@@ -130,13 +131,14 @@ class Rechecker {
     ++used_;
     std::vector<Violation> found;
     std::vector<Checker*> one{&checker_};
-    if (!check_state(explorer_, spec, one, found).is_ok()) return std::nullopt;
+    if (!check_state(explorer_, spec, one, history_, found).is_ok()) return std::nullopt;
     return std::any_of(found.begin(), found.end(), [&](const Violation& v) { return v.path == path; });
   }
 
  private:
   Explorer& explorer_;
   Checker& checker_;
+  const RunHistory* history_;
   std::size_t budget_;
   std::size_t used_ = 0;
 };
@@ -162,7 +164,7 @@ Cause explain_one(Explorer& explorer, Checker& checker, const StateViolation& sv
   const Trace& trace = explorer.trace();
   StateSpec spec;
   if (!StateSpec::parse(sv.state_id, spec).is_ok()) return cause;
-  Rechecker recheck(explorer, checker, options.max_cause_checks);
+  Rechecker recheck(explorer, checker, options.check.history, options.max_cause_checks);
   const std::string& path = sv.violation.path;
 
   // 1. Give back deviations one at a time; keep only those the violation needs.
@@ -327,6 +329,13 @@ Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Che
                     const CheckReport& report, const ExplainOptions& options) {
   Explanation out;
   const Trace& trace = explorer.trace();
+  // Every re-check is judged against the run's own history and promises.
+  std::unique_ptr<TraceHistory> own_history;
+  ExplainOptions opts = options;
+  if (opts.check.history == nullptr) {
+    own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
+    opts.check.history = own_history.get();
+  }
   auto say = [&](const std::string& line) {
     if (options.progress) options.progress(line);
   };
@@ -348,7 +357,7 @@ Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Che
       group = group_of_quick[quick];
     } else {
       ++explained_per_quick[quick];
-      Cause cause = checker == by_name.end() ? Cause{} : explain_one(explorer, *checker->second, sv, options);
+      Cause cause = checker == by_name.end() ? Cause{} : explain_one(explorer, *checker->second, sv, opts);
       if (cause.key.empty()) cause.key = quick;
       auto it = group_of_key.find(cause.key);
       if (it == group_of_key.end()) {
@@ -407,7 +416,7 @@ Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Che
   // --- 2. Fixes, verified by re-exploring the trace with the barrier. ---
   const auto original = signatures(report);
   CheckOptions recheck = options.check;
-  recheck.promises = &explorer;
+  recheck.history = opts.check.history;
   recheck.on_checked = nullptr;
   recheck.explore.progress = nullptr;
   std::deque<Trace> traces;  // re-explored traces must outlive their explorers

@@ -1,8 +1,12 @@
 #include "checkers/atomic_checker.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
+#include <unordered_map>
 
 #include "checkers/glob.h"
+#include "checkers/view_oracle.h"
 
 namespace crashfs {
 namespace {
@@ -17,52 +21,52 @@ std::uint64_t common_prefix(std::string_view a, std::string_view b) {
   return static_cast<std::uint64_t>(ia - a.begin());
 }
 
-}  // namespace
+struct Verdict {
+  bool ok = true;
+  std::uint64_t offset = 0;
+  std::string reason;
+  int candidate = -1;  // the offset is measured against: 0 the completed file, 1 the last complete version
+};
 
-AtomicChecker::AtomicChecker(std::string glob) : glob_(std::move(glob)) {}
+// What a reader could have expected instead of the state's bytes.
+struct Expected {
+  int index;
+  const char* label;
+  std::string bytes;
+  bool complete;
+  std::uint64_t prefix;
+};
 
-bool AtomicChecker::matches(const std::string& path) {
-  auto it = glob_cache_.find(path);
-  if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
-  return it->second;
-}
-
-AtomicChecker::Verdict AtomicChecker::judge(const CheckContext& ctx, const FileEntry& file) const {
+Verdict judge(const CheckContext& ctx, const FileEntry& file) {
   Verdict v;
   if (ctx.versions.was_complete(file.path, file.hash, ctx.crash_point)) return v;
   v.ok = false;
   const std::string bytes = ctx.state.read(file);
-
-  struct Candidate {
-    int index;
-    const char* label;
-    std::string bytes;
-    bool complete;
-    std::uint64_t prefix;
-  };
-  std::vector<Candidate> candidates;
-  const FileEntry* views[2] = {file_in(ctx.completed, file.path), file_in(ctx.acked, file.path)};
-  const StateView* sources[2] = {&ctx.completed, &ctx.acked};
-  const char* labels[2] = {"written by the crash point", "synced"};
-  for (int i = 0; i < 2; ++i) {
-    if (!views[i]) continue;
-    Candidate c{i, labels[i], sources[i]->read(*views[i]), false, 0};
-    c.complete = ctx.versions.was_complete(file.path, views[i]->hash, ctx.crash_point);
-    c.prefix = common_prefix(bytes, c.bytes);
-    candidates.push_back(std::move(c));
+  std::vector<Expected> candidates;
+  if (const FileEntry* c = file_in(ctx.completed, file.path)) {
+    std::string written = ctx.completed.read(*c);
+    const bool complete = ctx.versions.was_complete(file.path, c->hash, ctx.crash_point);
+    candidates.push_back(Expected{0, "written by the crash point", std::move(written), complete, 0});
   }
+  if (ctx.history != nullptr) {
+    if (auto last = ctx.versions.last_complete(file.path, ctx.crash_point); last && last->moment < ctx.history->moments()) {
+      const auto then = ctx.history->state_at(last->moment);
+      if (const FileEntry* e = file_in(*then, last->path))
+        candidates.push_back(Expected{1, "last complete", then->read(*e), true, 0});
+    }
+  }
+  for (Expected& c : candidates) c.prefix = common_prefix(bytes, c.bytes);
   const std::string size = std::to_string(bytes.size()) + " bytes";
   if (candidates.empty()) {
     v.reason = file.path + " (" + size + ") matches no version that was ever complete, and the crash-free run had no such file here";
     return v;
   }
-  const Candidate& best = *std::max_element(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+  const Expected& best = *std::max_element(candidates.begin(), candidates.end(), [](const Expected& a, const Expected& b) {
     return std::tie(a.complete, a.prefix) < std::tie(b.complete, b.prefix);
   });
   // A process kill in the middle of an in-place update leaves exactly the
   // bytes written so far: say so rather than only "differs".
-  const bool mid_update = candidates.front().index == 0 && !candidates.front().complete &&
-                          candidates.front().bytes == bytes;
+  const bool mid_update = candidates.front().index == 0 && !candidates.front().complete && candidates.front().bytes == bytes;
   v.candidate = best.index;
   v.offset = best.prefix;
   std::string how;
@@ -76,11 +80,12 @@ AtomicChecker::Verdict AtomicChecker::judge(const CheckContext& ctx, const FileE
     how = std::all_of(differing.begin(), differing.end(), [](char ch) { return ch == 0; }) ? "it reads as zeros from there"
                                                                                         : "its bytes differ from there";
   }
-  const std::string version = std::string(best.complete ? "complete " : "incomplete ") + "version " + best.label + " (" +
-                              std::to_string(best.bytes.size()) + " bytes)";
+  const std::string version = best.index == 1 ? "last complete version (" + std::to_string(best.bytes.size()) + " bytes)"
+                                              : std::string(best.complete ? "complete " : "incomplete ") + "version " +
+                                                    best.label + " (" + std::to_string(best.bytes.size()) + " bytes)";
   if (mid_update && best.index != 0) {
     v.reason = file.path + " (" + size + ") holds the bytes written so far in the middle of an update, never a complete " +
-               "version; the last " + version + " differs from offset " + std::to_string(best.prefix) + ": " + how;
+               "version; the " + version + " differs from offset " + std::to_string(best.prefix) + ": " + how;
   } else if (mid_update) {
     v.reason = file.path + " (" + size + ") holds the bytes written so far in the middle of an update, never a complete version";
   } else {
@@ -90,21 +95,37 @@ AtomicChecker::Verdict AtomicChecker::judge(const CheckContext& ctx, const FileE
   return v;
 }
 
-void AtomicChecker::check(const CheckContext& ctx, std::vector<Violation>& out) {
-  for (const FileEntry& file : ctx.state.entries()) {
-    if (file.kind != NodeKind::kFile || !matches(file.path)) continue;
-    const FileEntry* c = file_in(ctx.completed, file.path);
-    const FileEntry* a = file_in(ctx.acked, file.path);
-    auto version = [](const FileEntry* e) { return e ? Version{true, e->hash} : Version{}; };
-    const Key key{file.path, file.hash, version(c), version(a), ctx.crash_point};
-    auto it = verdicts_.find(key);
-    if (it == verdicts_.end()) it = verdicts_.emplace(key, judge(ctx, file)).first;
-    const Verdict& verdict = it->second;
-    if (verdict.ok) continue;
+class AtomicReader : public ViewReader {
+ public:
+  explicit AtomicReader(std::string glob) : glob_(std::move(glob)) {}
+  std::string name() const override { return "atomic"; }
+  std::string scope() const override { return "files matching " + glob_; }
+  bool file_scoped() const override { return true; }
 
+  void units(const StateView& state, std::vector<std::string>& out) override {
+    for (const FileEntry& e : state.entries())
+      if (e.kind == NodeKind::kFile && matches(e.path)) out.push_back(e.path);
+  }
+
+  Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
+    const FileEntry* e = file_in(state, unit);
+    if (e == nullptr) return Recovered{kAbsentView, "absent"};
+    return Recovered{ViewDigest().add(std::string_view("atomic")).add(e->hash.lo).add(e->hash.hi).finish(),
+                     std::to_string(e->size) + " bytes"};
+  }
+
+  void integrity(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out) override {
+    const FileEntry* file = file_in(ctx.state, path);
+    if (file == nullptr) return;
+    const FileEntry* c = file_in(ctx.completed, path);
+    const Key key{path, file->hash, c ? c->hash : ContentHash{}, ctx.crash_point};
+    auto it = verdicts_.find(key);
+    if (it == verdicts_.end()) it = verdicts_.emplace(key, judge(ctx, *file)).first;
+    const Verdict& verdict = it->second;
+    if (verdict.ok) return;
     Violation v;
     v.checker = name();
-    v.path = file.path;
+    v.path = path;
     v.offset = verdict.offset;
     v.reason = verdict.reason;
     v.grade = "not-atomic";
@@ -113,15 +134,31 @@ void AtomicChecker::check(const CheckContext& ctx, std::vector<Violation>& out) 
       for (const Provenance& p : view.provenance(*entry, verdict.offset, entry->size - verdict.offset))
         if (p.seq != 0) v.ops.push_back(p.seq);
     };
-    add_ops(ctx.state, &file);
+    add_ops(ctx.state, file);
     if (verdict.candidate == 0) add_ops(ctx.completed, c);
-    if (verdict.candidate == 1) add_ops(ctx.acked, a);
     std::sort(v.ops.begin(), v.ops.end());
     v.ops.erase(std::unique(v.ops.begin(), v.ops.end()), v.ops.end());
     out.push_back(std::move(v));
   }
-}
 
-std::unique_ptr<Checker> make_atomic_checker(std::string glob) { return std::make_unique<AtomicChecker>(std::move(glob)); }
+ private:
+  using Key = std::tuple<std::string, ContentHash, ContentHash, Seq>;
+
+  bool matches(const std::string& path) {
+    auto it = glob_cache_.find(path);
+    if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
+    return it->second;
+  }
+
+  std::string glob_;
+  std::map<Key, Verdict> verdicts_;
+  std::unordered_map<std::string, bool> glob_cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_atomic_checker(std::string glob) {
+  return std::make_unique<OracleChecker>(std::make_unique<AtomicReader>(std::move(glob)));
+}
 
 }  // namespace crashfs

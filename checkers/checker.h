@@ -6,7 +6,9 @@
 //
 // A checker is given, for one crash point, a CheckContext
 // (core/check_context.h): the state, the crash-free state at the same
-// point, what was acknowledged, and the complete versions of each path.
+// point, the complete versions of each path, and the run's history with
+// what the program acknowledged.  Most checkers are built on the one
+// oracle of view_oracle.h (integrity, history, durability).
 //
 // Cost model: a checker caches verdicts per distinct file version (content
 // hash plus whatever else its verdict depends on), so checking N states
@@ -15,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +43,13 @@ class Checker {
   virtual ~Checker() = default;
   // Spec-style name, e.g. "pyc" or "journal:u32le".
   virtual std::string name() const = 0;
+  // What it looks at, for messages ("files matching **/*.pyc"); empty for
+  // checkers that judge every state whole.
+  virtual std::string scope() const { return {}; }
+  // How many units (files, databases) it has judged so far, over every
+  // state it was given; nullopt for checkers that judge every state whole.
+  // A run in which this stays 0 checked nothing (the glob matched nothing).
+  virtual std::optional<std::uint64_t> units_judged() const { return std::nullopt; }
   // Appends the violations of ctx.state to `out`.
   virtual void check(const CheckContext& ctx, std::vector<Violation>& out) = 0;
 };

@@ -40,21 +40,33 @@ using ScratchFactory = std::function<Status(std::string_view purpose, std::uniqu
 struct CommandOutcome {
   bool timed_out = false;
   int status = 0;      // exit status, 128+N for signal N
-  std::string output;  // stdout + stderr, the last 2 KiB
+  std::string output;  // stdout and stderr as they came, the last 2 KiB
+  std::string stdout_text;  // all of stdout, when asked for (keep_stdout)
 };
+
+inline constexpr std::size_t kMaxCommandStdout = std::size_t{64} << 20;
 
 // Runs a command on one crash state.
 class StateCommandRunner {
  public:
   virtual ~StateCommandRunner() = default;
-  // Writes ctx.state to a private directory, runs `command` there through
-  // `/bin/sh -c` with CRASHFS_STATE set to the directory and
-  // CRASHFS_STATE_ID to `state_id`, and waits at most `timeout` (then
-  // kills it: out.timed_out).  An error is the harness's (the state could
-  // not be written, the command could not be started), never the
-  // program's.
-  virtual Status run(const CheckContext& ctx, const std::string& command, const std::string& state_id,
-                     std::chrono::seconds timeout, CommandOutcome& out) = 0;
+  // Writes `state` to a private, writable directory (the command may write
+  // there, e.g. a program's own recovery; the copy is thrown away after),
+  // runs `command` there through `/bin/sh -c` with CRASHFS_STATE set to the
+  // directory and CRASHFS_STATE_ID to `state_id`, stdin from /dev/null, and
+  // waits at most `timeout` (then kills it: out.timed_out).  With
+  // `keep_stdout`, all of stdout is kept (more than kMaxCommandStdout is an
+  // error).  An error is the harness's (the state could not be written, the
+  // command could not be started), never the program's.
+  virtual Status run(const StateView& state, const std::string& command, std::string_view state_id,
+                     std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) = 0;
+};
+
+// What make_checker (checker_spec.h) gives the checkers that need the host.
+struct CheckerServices {
+  ScratchFactory make_scratch;                   // sqlite
+  StateCommandRunner* commands = nullptr;        // cmd:, dump:
+  std::chrono::seconds command_timeout{60};      // per state, cmd: and dump:
 };
 
 }  // namespace crashfs

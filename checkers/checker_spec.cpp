@@ -1,15 +1,18 @@
 #include "checkers/checker_spec.h"
 
 #include "checkers/atomic_checker.h"
+#include "checkers/command_checker.h"
 #include "checkers/journal_checker.h"
 #include "checkers/journal_format.h"
 #include "checkers/pyc_checker.h"
+#include "checkers/sqlite_checker.h"
 
 namespace crashfs {
 namespace {
 
 constexpr std::string_view kUsage =
-    "expected NAME[:ARG][@GLOB]: pyc[@GLOB], journal:FORMAT@GLOB, atomic@GLOB, sqlite[@GLOB] or cmd:COMMAND";
+    "expected NAME[:ARG][@GLOB]: pyc[@GLOB], journal:FORMAT@GLOB, atomic@GLOB, sqlite[@GLOB], cmd:COMMAND or "
+    "dump:COMMAND";
 
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -43,9 +46,10 @@ Status parse_checker_spec(std::string_view text, CheckerSpec& out) {
   out.name = std::string(text.substr(0, name_end));
   std::string_view rest = name_end == std::string_view::npos ? std::string_view{} : text.substr(name_end);
 
-  if (out.name == "cmd") {
+  if (out.name == "cmd" || out.name == "dump") {
     if (rest.empty() || rest.front() != ':' || rest.size() == 1)
-      return bad(text, "cmd needs a command after 'cmd:', e.g. --checker \"cmd:python3 -c 'import m'\"");
+      return bad(text, out.name == "cmd" ? "cmd needs a command after 'cmd:', e.g. --checker \"cmd:python3 -c 'import m'\""
+                                         : "dump needs a command after 'dump:', e.g. --checker \"dump:git fsck && git log\"");
     out.arg = std::string(rest.substr(1));
     return Status::ok();
   }
@@ -100,9 +104,11 @@ Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<Ch
   return Status::ok();
 }
 
-bool built_by_cli(const CheckerSpec& spec) { return spec.name == "sqlite" || spec.name == "cmd"; }
-
 Status make_checker(const CheckerSpec& spec, std::unique_ptr<Checker>& out) {
+  return make_checker(spec, CheckerServices{}, out);
+}
+
+Status make_checker(const CheckerSpec& spec, const CheckerServices& services, std::unique_ptr<Checker>& out) {
   out.reset();
   if (spec.name == "journal") {
     out = make_journal_checker(spec.arg, spec.globs.at(0));
@@ -117,9 +123,19 @@ Status make_checker(const CheckerSpec& spec, std::unique_ptr<Checker>& out) {
     out = make_pyc_checker(spec.globs.at(0));
     return Status::ok();
   }
-  if (built_by_cli(spec))
-    return Status::unsupported("--checker " + quoted(spec.text) + ": " + spec.name +
-                               " checkers are built by the CLI, not by make_checker()");
+  if (spec.name == "sqlite") {
+    if (!services.make_scratch)
+      return Status::unsupported("--checker " + quoted(spec.text) + ": sqlite needs a scratch directory (checker_host.h)");
+    out = make_sqlite_checker(spec.globs, services.make_scratch);
+    return Status::ok();
+  }
+  if (spec.name == "cmd" || spec.name == "dump") {
+    if (services.commands == nullptr)
+      return Status::unsupported("--checker " + quoted(spec.text) + ": " + spec.name + " needs a command runner (checker_host.h)");
+    CommandCheckerOptions options{spec.arg, services.command_timeout};
+    out = spec.name == "cmd" ? make_command_checker(*services.commands, options) : make_dump_checker(*services.commands, options);
+    return Status::ok();
+  }
   return Status::invalid_argument("--checker " + quoted(spec.text) + ": unknown checker " + quoted(spec.name));
 }
 

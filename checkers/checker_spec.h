@@ -12,13 +12,13 @@
 //   cmd:COMMAND           a user command run on each rebuilt state; the whole
 //                         rest of the spec is the command, '@' and ':'
 //                         included (`cmd:python3 -c 'import m'`)
+//   dump:COMMAND          the same, its stdout taken as the state's view
+//                         (command_checker.h)
 // A glob may start with "./" (dropped); a leading '/' is an error.
 //
-// make_checker() builds pyc, journal and atomic checkers.  sqlite and cmd
-// are parsed and validated here but built by the CLI (they need libsqlite3,
-// a scratch directory and child processes, which checkers/ may not touch):
-// for those make_checker() returns Status::unsupported and leaves `out`
-// null; built_by_cli() tells them apart beforehand.
+// make_checker() builds every checker; sqlite, cmd and dump need the host
+// services of checker_host.h (a scratch directory, a command runner), and
+// without them make_checker() returns Status::unsupported.
 #pragma once
 
 #include <memory>
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "checkers/checker.h"
+#include "checkers/checker_host.h"
 #include "core/status.h"
 
 namespace crashfs {
@@ -34,7 +35,7 @@ namespace crashfs {
 struct CheckerSpec {
   std::string text;                // as given, for messages
   std::string name;                // "pyc", "journal", "atomic", "sqlite" or "cmd"
-  std::string arg;                 // journal: FORMAT; cmd: COMMAND; else empty
+  std::string arg;                 // journal: FORMAT; cmd, dump: COMMAND; else empty
   std::vector<std::string> globs;  // defaults filled in; empty for cmd
 };
 
@@ -42,7 +43,8 @@ Status parse_checker_spec(std::string_view text, CheckerSpec& out);
 // Parses every spec; stops at the first bad one.
 Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<CheckerSpec>& out);
 
-bool built_by_cli(const CheckerSpec& spec);
+Status make_checker(const CheckerSpec& spec, const CheckerServices& services, std::unique_ptr<Checker>& out);
+// For the pure checkers (pyc, journal, atomic): no host services.
 Status make_checker(const CheckerSpec& spec, std::unique_ptr<Checker>& out);
 
 }  // namespace crashfs

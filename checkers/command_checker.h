@@ -1,10 +1,21 @@
-// The `cmd:COMMAND` checker: COMMAND runs on each crash state (written to
-// a private directory by the host, checker_host.h) through `/bin/sh -c`,
-// with CRASHFS_STATE set to that directory and CRASHFS_STATE_ID to the
-// state's id.  A non-zero exit is a violation carrying the tail of the
-// command's output; a command that outlives its timeout, or a state that
-// cannot be written, is a harness error (thrown, so the run reports it
-// apart from the program's bugs), never a violation.
+// The command checkers: programs the user names, run on each crash state
+// written to a private, writable directory by the host (checker_host.h),
+// through `/bin/sh -c`, with CRASHFS_STATE set to that directory and
+// CRASHFS_STATE_ID to the state's replayable id (e.g. `posix@30-o28`).
+//
+//   cmd:COMMAND   integrity only: a non-zero exit is a violation
+//                 ("command-failed") carrying the tail of its output.
+//   dump:COMMAND  on the oracle (view_oracle.h), with the whole state as
+//                 its one unit: the exit status is integrity
+//                 ("command-failed"), its stdout the view.  So the state
+//                 must read back as one the crash-free run passed through
+//                 ("inconsistent-recovery") and not older than the latest
+//                 --ack ("lost-acked").  E.g. `git fsck && git log`, a
+//                 database's dump tool.
+// A command that outlives its timeout, or a state that cannot be written,
+// is a harness error (thrown, so the run reports it apart from the
+// program's bugs), never a violation.  Results are cached per state
+// content (state_key.h): equal trees run the command once.
 #pragma once
 
 #include <chrono>
@@ -21,7 +32,8 @@ struct CommandCheckerOptions {
   std::chrono::seconds timeout{60};
 };
 
-// `runner` must outlive the checker.
+// `runner` must outlive the checkers.
 std::unique_ptr<Checker> make_command_checker(StateCommandRunner& runner, CommandCheckerOptions options);
+std::unique_ptr<Checker> make_dump_checker(StateCommandRunner& runner, CommandCheckerOptions options);
 
 }  // namespace crashfs

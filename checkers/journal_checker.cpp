@@ -1,6 +1,8 @@
 #include "checkers/journal_checker.h"
 
 #include <algorithm>
+#include <map>
+#include <unordered_map>
 
 #include "checkers/glob.h"
 
@@ -119,43 +121,41 @@ void judge_entries(const JournalParse& parse, std::string_view state, std::optio
   out.push_back(std::move(first));
 }
 
-void judge_acked(const JournalFormat& format, const JournalParse* parse, std::optional<std::string_view> state,
-                 std::string_view acked, std::vector<JournalFinding>& out) {
-  const JournalParse acked_parse = format.parse(acked);
-  std::size_t lost = 0;
+// Entries the reader accepts that are not the entry the writer completed
+// at that offset: the writer's next complete version of the file holds a
+// different entry there (a zero-length placeholder read as an empty entry
+// before its length was patched in), or an entry that straddles the
+// offset.  Offsets the reference does not reach say nothing (the writer
+// truncated or rewrote the file later).
+void judge_against_reference(const JournalFormat& format, const JournalParse& parse, std::string_view state,
+                             std::string_view reference, std::vector<JournalFinding>& out) {
+  const JournalParse ref = format.parse(reference);
+  std::size_t bad = 0;
   JournalFinding first;
-  for (std::size_t j = 0; j < acked_parse.entries.size(); ++j) {
-    const JournalEntry& a = acked_parse.entries[j];
-    std::string why;
-    if (!state) {
-      why = "the file is missing";
-    } else {
-      // Entries are in file order: binary search by offset.
-      auto got = std::lower_bound(parse->entries.begin(), parse->entries.end(), a.offset,
-                                  [](const JournalEntry& e, std::uint64_t offset) { return e.offset < offset; });
-      if (got != parse->entries.end() && got->offset != a.offset) got = parse->entries.end();
-      const bool whole = a.offset + a.size <= state->size();
-      const std::uint64_t diff = whole ? first_difference(*state, acked, a.offset, a.size) : kNone;
-      if (got != parse->entries.end() && got->size == a.size && whole && diff == kNone) continue;
-      if (!whole)
-        why = "the file holds only " + std::to_string(state->size()) + " bytes";
-      else if (diff != kNone)
-        why = "its bytes differ from offset " + std::to_string(diff);
-      else if (parse->reset())
-        why = "the reader discards the whole journal";
-      else
-        why = "the reader does not get to it";
-    }
-    if (lost++ > 0) continue;
-    first.offset = a.offset;
-    first.grade = "lost-acked";
-    first.reason = "acknowledged " + entry_at(j, a.offset) + " (complete when an fsync/fdatasync returned) is lost: " + why;
-    first.ranges.push_back({JournalFinding::View::kAcked, a.offset, a.size});
-    if (state && state->size() > a.offset)
-      first.ranges.push_back({JournalFinding::View::kState, a.offset, std::min<std::uint64_t>(a.size, state->size() - a.offset)});
+  for (std::size_t i = 0; i < parse.entries.size(); ++i) {
+    const JournalEntry& e = parse.entries[i];
+    // The reference entry starting at or covering e.offset.
+    auto it = std::upper_bound(ref.entries.begin(), ref.entries.end(), e.offset,
+                               [](std::uint64_t offset, const JournalEntry& r) { return offset < r.offset; });
+    if (it == ref.entries.begin()) continue;
+    const JournalEntry& r = *(it - 1);
+    if (r.offset + r.size <= e.offset) continue;  // a gap or past the reference's entries
+    const bool same = r.offset == e.offset && r.size == e.size && e.offset + e.size <= state.size() &&
+                      state.substr(e.offset, e.size) == reference.substr(r.offset, r.size);
+    if (same) continue;
+    if (bad++ > 0) continue;
+    first.offset = e.offset;
+    first.grade = i + 1 == parse.entries.size() ? "torn-undetectable" : "silent-corruption";
+    first.reason = entry_at(i, e.offset) + " (" + std::to_string(e.size) + " bytes) is accepted by the reader but is not the entry the writer completed " +
+                   (r.offset == e.offset ? "there (" + std::to_string(r.size) + " bytes)"
+                                         : "there (its entry at offset " + std::to_string(r.offset) + " covers it)") +
+                   ": the reader takes an entry that was never written whole (a placeholder, or a length patched in later)";
+    first.ranges.push_back({JournalFinding::View::kState, e.offset, e.size});
+    first.ranges.push_back({JournalFinding::View::kReference, r.offset, r.size});
+    first.differs_from_completed = true;  // moot if the state holds an older complete version
   }
-  if (lost == 0) return;
-  if (lost > 1) first.reason += " (" + std::to_string(lost) + " of " + std::to_string(acked_parse.entries.size()) + " acknowledged entries lost)";
+  if (bad == 0) return;
+  if (bad > 1) first.reason += " (" + std::to_string(bad) + " such entries in all)";
   out.push_back(std::move(first));
 }
 
@@ -174,21 +174,17 @@ const FileEntry* file_in(const StateView& view, std::string_view path) {
 
 }  // namespace
 
-std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::optional<std::string_view> state,
+std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::string_view state,
                                           std::optional<std::string_view> completed,
-                                          std::optional<std::string_view> acked) {
+                                          std::optional<std::string_view> reference) {
   std::vector<JournalFinding> out;
-  if (!state) {
-    if (acked) judge_acked(format, nullptr, std::nullopt, *acked, out);
-    return out;
-  }
-  const JournalParse parse = format.parse(*state);
+  const JournalParse parse = format.parse(state);
   std::optional<JournalParse> completed_parse;
   for (const JournalDamage& d : parse.damage) {
     bool at_tail = d.at_tail;
     if (!at_tail && completed) {
       if (!completed_parse) completed_parse = format.parse(*completed);
-      at_tail = torn_prefix_of_completed(*completed_parse, *state, *completed, d.offset);
+      at_tail = torn_prefix_of_completed(*completed_parse, state, *completed, d.offset);
     }
     if (!at_tail) {
       out.push_back(mid_file_damage(parse, d));
@@ -205,51 +201,98 @@ std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::opti
       out.push_back(std::move(f));
     }
   }
-  judge_entries(parse, *state, completed, out);
-  if (acked) judge_acked(format, &parse, state, *acked, out);
+  judge_entries(parse, state, completed, out);
+  if (out.empty() && reference) judge_against_reference(format, parse, state, *reference, out);
   return out;
 }
 
-JournalChecker::JournalChecker(std::unique_ptr<JournalFormat> format, std::string glob)
-    : format_(std::move(format)), glob_(std::move(glob)) {}
-
-std::string JournalChecker::name() const { return "journal:" + format_->name(); }
-
-bool JournalChecker::matches(const std::string& path) {
-  auto it = glob_cache_.find(path);
-  if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
-  return it->second;
+Recovered journal_view(const JournalFormat& format, std::string_view bytes) {
+  const JournalParse parse = format.parse(bytes);
+  ViewDigest digest;
+  digest.add(std::string_view("journal"));
+  for (const JournalEntry& e : parse.entries) digest.add(bytes.substr(e.offset, e.size));
+  return Recovered{digest.finish(), plural(parse.entries.size(), "entry", "entries")};
 }
 
-void JournalChecker::check(const CheckContext& ctx, std::vector<Violation>& out) {
-  for (const FileEntry& e : ctx.state.entries())
-    if (e.kind == NodeKind::kFile && matches(e.path)) check_file(ctx, e.path, out);
-  // A journal the program was promised, missing from the state.
-  for (const FileEntry& e : ctx.acked.entries())
-    if (e.kind == NodeKind::kFile && matches(e.path) && !file_in(ctx.state, e.path)) check_file(ctx, e.path, out);
-}
+namespace {
 
-void JournalChecker::check_file(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out) {
+// How a journal's reader reads a file back (view_oracle.h).
+class JournalReader : public ViewReader {
+ public:
+  JournalReader(std::unique_ptr<JournalFormat> format, std::string glob)
+      : format_(std::move(format)), glob_(std::move(glob)) {}
+
+  std::string name() const override { return "journal:" + format_->name(); }
+  std::string scope() const override { return "files matching " + glob_; }
+  bool file_scoped() const override { return true; }
+  // A reader that truncates or skips damage still uses the entries before it.
+  bool recovers_despite_damage() const override { return true; }
+
+  void units(const StateView& state, std::vector<std::string>& out) override {
+    for (const FileEntry& e : state.entries())
+      if (e.kind == NodeKind::kFile && matches(e.path)) out.push_back(e.path);
+  }
+
+  Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
+    const FileEntry* e = file_in(state, unit);
+    if (e == nullptr) return Recovered{kAbsentView, "absent"};
+    auto it = views_.find(e->hash);
+    if (it == views_.end()) it = views_.emplace(e->hash, journal_view(*format_, state.read(*e))).first;
+    return it->second;
+  }
+
+  void integrity(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out) override;
+
+ private:
+  struct Key {
+    ContentHash state, completed, reference;
+    auto operator<=>(const Key&) const = default;
+  };
+
+  bool matches(const std::string& path) {
+    auto it = glob_cache_.find(path);
+    if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
+    return it->second;
+  }
+
+  std::unique_ptr<JournalFormat> format_;
+  std::string glob_;
+  std::map<Key, std::vector<JournalFinding>> verdicts_;
+  std::unordered_map<ContentHash, Recovered, ContentHashHasher> views_;
+  std::unordered_map<std::string, bool> glob_cache_;
+};
+
+void JournalReader::integrity(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out) {
   const FileEntry* s = file_in(ctx.state, path);
+  if (s == nullptr) return;  // absent: the oracle judges that
   const FileEntry* c = file_in(ctx.completed, path);
-  const FileEntry* a = file_in(ctx.acked, path);
-  auto version = [](const FileEntry* e) { return e ? Version{true, e->hash} : Version{}; };
-  const Key key{version(s), version(c), version(a)};
+  // What the writer completed next: the node's next complete version.
+  std::shared_ptr<const StateView> ref_view;
+  const FileEntry* r = nullptr;
+  if (ctx.history != nullptr) {
+    if (auto next = ctx.versions.next_complete(s->node, ctx.crash_point);
+        next && next->moment < ctx.history->moments()) {
+      ref_view = ctx.history->state_at(next->moment);
+      r = file_in(*ref_view, next->path);
+      if (r != nullptr && r->node != s->node) r = nullptr;
+    }
+  }
+  const Key key{s->hash, c ? c->hash : ContentHash{}, r ? r->hash : ContentHash{}};
   auto it = verdicts_.find(key);
   if (it == verdicts_.end()) {
-    std::optional<std::string> sb, cb, ab;
-    if (s) sb = ctx.state.read(*s);
+    const std::string sb = ctx.state.read(*s);
+    std::optional<std::string> cb, rb;
     if (c) cb = ctx.completed.read(*c);
-    if (a) ab = ctx.acked.read(*a);
+    if (r) rb = ref_view->read(*r);
     auto view = [](const std::optional<std::string>& b) { return b ? std::optional<std::string_view>(*b) : std::nullopt; };
-    it = verdicts_.emplace(key, judge_journal(*format_, view(sb), view(cb), view(ab))).first;
+    it = verdicts_.emplace(key, judge_journal(*format_, sb, view(cb), view(rb))).first;
   }
   // A state file equal to a version that was complete at some moment (the
   // journal before a rewrite, e.g. Shake's compaction) holds what a writer
   // wrote, only older: differing from the latest bytes is no corruption.
   std::optional<bool> older_complete_version;
   for (const JournalFinding& f : it->second) {
-    if (s && f.differs_from_completed) {
+    if (f.differs_from_completed) {
       if (!older_complete_version) older_complete_version = ctx.versions.was_complete(path, s->hash, ctx.crash_point);
       if (*older_complete_version) continue;
     }
@@ -259,13 +302,13 @@ void JournalChecker::check_file(const CheckContext& ctx, const std::string& path
     v.offset = f.offset;
     v.reason = f.reason;
     v.grade = f.grade;
-    for (const auto& r : f.ranges) {
-      const StateView& view = r.view == JournalFinding::View::kState       ? ctx.state
-                              : r.view == JournalFinding::View::kCompleted ? ctx.completed
-                                                                           : ctx.acked;
-      const FileEntry* entry = r.view == JournalFinding::View::kState ? s : r.view == JournalFinding::View::kCompleted ? c : a;
-      if (!entry || r.length == 0) continue;
-      for (const Provenance& p : view.provenance(*entry, r.offset, r.length))
+    for (const auto& range : f.ranges) {
+      const StateView* view = range.view == JournalFinding::View::kState       ? &ctx.state
+                              : range.view == JournalFinding::View::kCompleted ? &ctx.completed
+                                                                               : ref_view.get();
+      const FileEntry* entry = range.view == JournalFinding::View::kState ? s : range.view == JournalFinding::View::kCompleted ? c : r;
+      if (!view || !entry || range.length == 0) continue;
+      for (const Provenance& p : view->provenance(*entry, range.offset, range.length))
         if (p.seq != 0) v.ops.push_back(p.seq);
     }
     std::sort(v.ops.begin(), v.ops.end());
@@ -274,10 +317,12 @@ void JournalChecker::check_file(const CheckContext& ctx, const std::string& path
   }
 }
 
+}  // namespace
+
 std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob) {
   auto f = make_journal_format(format);
   if (!f) return nullptr;
-  return std::make_unique<JournalChecker>(std::move(f), std::move(glob));
+  return std::make_unique<OracleChecker>(std::make_unique<JournalReader>(std::move(f), std::move(glob)));
 }
 
 }  // namespace crashfs

@@ -1,8 +1,10 @@
 // The `journal:FORMAT@GLOB` checker: length-prefixed and log-structured
 // files where "every entry is complete and valid, except possibly the last".
+// Built on the oracle (view_oracle.h): each file matching GLOB is a unit;
+// its view is the list of entries the format's reader uses
+// (journal_format.h: none after a reset, none after a truncation point).
 //
-// For every file matching GLOB in a crash state it applies, with the
-// format's reader model (journal_format.h):
+// Integrity, with the format's reader model:
 //   mid-file-damage    damage with complete entries after it.  The reason
 //                      says what the reader does ("full rebuild: data lost"
 //                      for formats that reset, the entries a truncation
@@ -13,41 +15,42 @@
 //                      what the writer wrote at that position (compared with
 //                      ctx.completed, the process-kill state at the same
 //                      crash point), or that the format's grammar shows no
-//                      writer wrote;
+//                      writer wrote, or that is not the entry the writer
+//                      completed at that offset (compared with the node's
+//                      next complete version, VersionHistory::next_complete:
+//                      a zero placeholder read as an empty entry before the
+//                      writer patched in its length);
 //   torn-undetectable  the same for the last entry: a torn write the format
 //                      cannot tell, e.g. a valid length over zero-filled
-//                      bytes;
-//   lost-acked         an entry complete in ctx.acked (covered by a completed
-//                      fsync/fdatasync) that the reader does not get back
-//                      unchanged from the state.
+//                      bytes.
 // A torn tail the reader detects and trims is fine, and so is a state file
 // equal to a version that was complete at some moment (ctx.versions): an
 // older journal, e.g. from before a rewrite, differs from the latest bytes
-// without being corrupt (acked entries must still be there).  Each
-// violation names the entry index and byte offset and the operations whose
-// bytes are involved (StateView::provenance).
+// without being corrupt.  History and durability (lost-acked: entries an
+// fsync or an --ack acknowledged, gone) are the oracle's.  Each violation
+// names the entry index and byte offset and the operations whose bytes are
+// involved (StateView::provenance).
 //
-// Verdicts are cached per (state content, completed content, acked
-// content) of the file; only the provenance lookup runs per state.
+// Verdicts are cached per (state content, completed content, reference
+// content) of the file, views per content; only the provenance lookup runs
+// per state.
 #pragma once
 
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
-#include <unordered_map>
 #include <vector>
 
 #include "checkers/checker.h"
 #include "checkers/journal_format.h"
+#include "checkers/view_oracle.h"
 
 namespace crashfs {
 
 // One problem with a journal file, independent of provenance.
 struct JournalFinding {
-  enum class View { kState, kCompleted, kAcked };
+  enum class View { kState, kCompleted, kReference };
   struct Range {
     View view = View::kState;
     std::uint64_t offset = 0;
@@ -57,39 +60,22 @@ struct JournalFinding {
   std::string grade;
   std::string reason;
   std::vector<Range> ranges;  // bytes whose operations are involved
-  // Found only because the bytes differ from the completed state's (not by
-  // the format itself): moot when the state file is an older complete
-  // version of the journal.
+  // Found only because the bytes differ from what the writer wrote (the
+  // completed state's, or the next complete version's), not by the format
+  // itself: moot when the state file is an older complete version of the
+  // journal.
   bool differs_from_completed = false;
 };
 
-// Judges one journal file; a view without the file is std::nullopt.
-std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::optional<std::string_view> state,
+// Judges one journal file of a state against the same file in the
+// crash-free state (nullopt: absent) and the writer's next complete version
+// of it (nullopt: unknown).
+std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::string_view state,
                                           std::optional<std::string_view> completed,
-                                          std::optional<std::string_view> acked);
+                                          std::optional<std::string_view> reference = std::nullopt);
 
-class JournalChecker : public Checker {
- public:
-  JournalChecker(std::unique_ptr<JournalFormat> format, std::string glob);
-  std::string name() const override;
-  void check(const CheckContext& ctx, std::vector<Violation>& out) override;
-
- private:
-  struct Version {
-    bool present = false;
-    ContentHash hash;
-    auto operator<=>(const Version&) const = default;
-  };
-  using Key = std::tuple<Version, Version, Version>;
-
-  bool matches(const std::string& path);
-  void check_file(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out);
-
-  std::unique_ptr<JournalFormat> format_;
-  std::string glob_;
-  std::map<Key, std::vector<JournalFinding>> verdicts_;
-  std::unordered_map<std::string, bool> glob_cache_;
-};
+// The view of a journal file: the entries its reader uses.
+Recovered journal_view(const JournalFormat& format, std::string_view bytes);
 
 // nullptr if `format` is not one of journal_format_names().
 std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob);

@@ -8,6 +8,7 @@
 
 #include "checkers/glob.h"
 #include "checkers/pyc_location.h"
+#include "checkers/view_oracle.h"
 
 namespace crashfs {
 
@@ -72,28 +73,58 @@ std::uint64_t first_difference(std::string_view a, std::string_view b) {
   return static_cast<std::uint64_t>(ia - a.begin());
 }
 
-class PycChecker : public Checker {
+// How Python's import system reads a pyc back (view_oracle.h).  View: the
+// code it loads (the pyc's bytes), or kAbsentView when it loads none and
+// recompiles (absent, header rejected, never read): a cache the reader
+// rebuilds recovers nothing, whether it was missing or stale.
+class PycReader : public ViewReader {
  public:
-  explicit PycChecker(std::string glob) : glob_(std::move(glob)) {}
+  explicit PycReader(std::string glob) : glob_(std::move(glob)) {}
 
   std::string name() const override { return "pyc"; }
+  std::string scope() const override { return "files matching " + glob_; }
+  bool file_scoped() const override { return true; }
 
-  void check(const CheckContext& ctx, std::vector<Violation>& out) override {
-    for (const FileEntry& entry : ctx.state.entries()) {
-      if (entry.kind != NodeKind::kFile || !glob_match(glob_, entry.path)) continue;
-      const auto loc = locate_pyc(entry.path);
-      if (!loc) continue;
-      const FileEntry* source = ctx.state.find(loc->source_path);
-      if (source && source->kind != NodeKind::kFile) source = nullptr;
-      // Python 3 looks in __pycache__ only for a source it found.
-      if (loc->kind == PycLocation::Kind::kPycache && !source) continue;
-      check_file(ctx, entry, *loc, source, out);
-    }
+  void units(const StateView& state, std::vector<std::string>& out) override {
+    for (const FileEntry& entry : state.entries())
+      if (entry.kind == NodeKind::kFile && glob_match(glob_, entry.path) && locate_pyc(entry.path)) out.push_back(entry.path);
+  }
+
+  Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
+    Found f;
+    if (!find(state, unit, f)) return Recovered{kAbsentView, "no cache (recompiled)"};
+    const PycVerdict verdict = verdict_of(state, f);
+    if (verdict.outcome() != PycOutcome::kLoads) return Recovered{kAbsentView, "no cache (recompiled)"};
+    return Recovered{ViewDigest().add(std::string_view("pyc")).add(f.entry->hash.lo).add(f.entry->hash.hi).finish(),
+                     "loads (" + std::to_string(f.entry->size) + " bytes)"};
+  }
+
+  void integrity(const CheckContext& ctx, const std::string& unit, std::vector<Violation>& out) override {
+    Found f;
+    if (!find(ctx.state, unit, f)) return;
+    check_file(ctx, *f.entry, *f.loc, f.source, out);
   }
 
  private:
-  void check_file(const CheckContext& ctx, const FileEntry& entry, const PycLocation& loc, const FileEntry* source,
-                  std::vector<Violation>& out) {
+  struct Found {
+    const FileEntry* entry = nullptr;
+    std::optional<PycLocation> loc;
+    const FileEntry* source = nullptr;
+  };
+
+  // The pyc at `path` if a loader reads it, with its source.
+  bool find(const StateView& state, const std::string& path, Found& f) const {
+    f.entry = state.find(path);
+    if (f.entry == nullptr || f.entry->kind != NodeKind::kFile) return false;
+    f.loc = locate_pyc(path);
+    if (!f.loc) return false;
+    f.source = state.find(f.loc->source_path);
+    if (f.source && f.source->kind != NodeKind::kFile) f.source = nullptr;
+    // Python 3 looks in __pycache__ only for a source it found.
+    return !(f.loc->kind == PycLocation::Kind::kPycache && !f.source);
+  }
+
+  static VerdictKey key_of(const FileEntry& entry, const PycLocation& loc, const FileEntry* source) {
     VerdictKey key;
     key.pyc = entry.hash;
     key.legacy = loc.kind == PycLocation::Kind::kLegacy;
@@ -104,20 +135,32 @@ class PycChecker : public Checker {
       key.source_size = source->size;
       key.source = source->hash;
     }
-    std::string bytes;  // read only on a cache miss or a violation
-    const PycVerdict verdict = cached_verdict(key, [&] {
-      bytes = ctx.state.read(entry);
+    return key;
+  }
+
+  PycVerdict verdict_of(const StateView& state, const Found& f, std::string* bytes_out = nullptr) {
+    std::string local;
+    std::string& bytes = bytes_out ? *bytes_out : local;
+    return cached_verdict(key_of(*f.entry, *f.loc, f.source), [&] {
+      bytes = state.read(*f.entry);
       std::optional<SourceInfo> info;
       std::string source_bytes;
-      if (source) {
-        info = SourceInfo{source->mtime_ns, source->size, std::nullopt};
+      if (f.source) {
+        info = SourceInfo{f.source->mtime_ns, f.source->size, std::nullopt};
         if (needs_source_bytes(bytes)) {
-          source_bytes = ctx.state.read(*source);
+          source_bytes = state.read(*f.source);
           info->bytes = source_bytes;
         }
       }
-      return judge(bytes, loc, info);
+      return judge(bytes, *f.loc, info);
     });
+  }
+
+  void check_file(const CheckContext& ctx, const FileEntry& entry, const PycLocation& loc, const FileEntry* source,
+                  std::vector<Violation>& out) {
+    std::string bytes;  // read only on a cache miss or a violation
+    Found f{&entry, loc, source};
+    const PycVerdict verdict = verdict_of(ctx.state, f, &bytes);
 
     const std::string_view label = verdict.header.release ? verdict.header.release->label : "?";
     if (verdict.outcome() == PycOutcome::kImportFails) {
@@ -181,6 +224,8 @@ class PycChecker : public Checker {
 
 }  // namespace
 
-std::unique_ptr<Checker> make_pyc_checker(std::string glob) { return std::make_unique<PycChecker>(std::move(glob)); }
+std::unique_ptr<Checker> make_pyc_checker(std::string glob) {
+  return std::make_unique<OracleChecker>(std::make_unique<PycReader>(std::move(glob)));
+}
 
 }  // namespace crashfs

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "checkers/glob.h"
+#include "checkers/view_oracle.h"
 
 namespace crashfs {
 namespace {
@@ -19,11 +20,6 @@ namespace {
 struct DbFiles {
   std::string db, journal, wal;
   bool has_journal = false, has_wal = false;
-  ContentHash key() const {
-    std::string k = hash_bytes(db).hex() + (has_journal ? hash_bytes(journal).hex() : "-") +
-                    (has_wal ? hash_bytes(wal).hex() : "-");
-    return hash_bytes(k);
-  }
 };
 
 std::optional<DbFiles> load(const StateView& view, const std::string& path) {
@@ -43,8 +39,8 @@ std::optional<DbFiles> load(const StateView& view, const std::string& path) {
 }
 
 struct Opened {
-  std::string error;                              // non-empty: cannot open or integrity_check failed
-  std::map<std::string, std::vector<std::string>> rows;  // table -> sorted rows (each serialized)
+  std::string error;   // non-empty: cannot open or integrity_check failed
+  Recovered recovered;  // schema, user_version and every table's rows
 };
 
 class Db {
@@ -75,88 +71,122 @@ std::string serialize_row(sqlite3_stmt* stmt) {
   return row;
 }
 
+// The rows of `sql`'s result, serialized and sorted; false (with `error`) on failure.
+bool rows_of(sqlite3* db, const std::string& sql, std::vector<std::string>& rows, std::string& error) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    error = fmt::format("cannot run {}: {}", sql, sqlite3_errmsg(db));
+    return false;
+  }
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) rows.push_back(serialize_row(stmt));
+  if (rc != SQLITE_DONE) error = fmt::format("{}: {}", sql, sqlite3_errmsg(db));
+  sqlite3_finalize(stmt);
+  std::sort(rows.begin(), rows.end());
+  return error.empty();
+}
+
+// Opens the database as a reader would (libsqlite3 rolls a hot journal back
+// or replays the WAL, on this private copy), checks its integrity and reads
+// the view: user_version, the schema, and every table's rows (sorted: row
+// order is not part of what SQLite promises).
 Opened open_and_check(const ScratchSpace& dir, const DbFiles& files) {
   Opened out;
   dir.clear();
   Status st = dir.write_file("db", files.db);
   if (st && files.has_journal) st = dir.write_file("db-journal", files.journal);
   if (st && files.has_wal) st = dir.write_file("db-wal", files.wal);
-  if (!st) {
-    out.error = st.message();
-    return out;
-  }
+  if (!st) throw std::runtime_error("sqlite checker: " + st.message());  // the harness's failure
   Db db;
   if (db.open(dir.path() + "/db") != SQLITE_OK) {
     out.error = fmt::format("cannot open: {}", db.get() ? sqlite3_errmsg(db.get()) : "out of memory");
     return out;
   }
   sqlite3_busy_timeout(db.get(), 1000);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
-    out.error = fmt::format("integrity_check failed to run: {}", sqlite3_errmsg(db.get()));
-    return out;
-  }
   std::string verdict;
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (!verdict.empty()) verdict += "; ";
-    verdict += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check", -1, &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      if (!verdict.empty()) verdict += "; ";
+      verdict += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
   }
-  if (rc != SQLITE_DONE) verdict = fmt::format("integrity_check error: {}", sqlite3_errmsg(db.get()));
-  sqlite3_finalize(stmt);
   if (verdict != "ok") {
-    out.error = fmt::format("PRAGMA integrity_check: {}", verdict);
+    out.error = fmt::format("PRAGMA integrity_check: {}", verdict.empty() ? "no answer" : verdict);
     return out;
   }
-  // Every table's rows, for the committed-transactions rule.
+  ViewDigest digest;
+  digest.add(std::string_view("sqlite"));
+  std::vector<std::string> rows;
+  if (!rows_of(db.get(), "PRAGMA user_version", rows, out.error)) return out;
+  for (const auto& r : rows) digest.add(r);
+  std::vector<std::string> schema;
+  if (!rows_of(db.get(), "SELECT type, name, tbl_name, sql FROM sqlite_master", schema, out.error)) return out;
+  digest.add(static_cast<std::uint64_t>(schema.size()));
+  for (const auto& r : schema) digest.add(r);
   std::vector<std::string> tables;
-  if (sqlite3_prepare_v2(db.get(), "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'",
+  if (sqlite3_prepare_v2(db.get(),
+                         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_stat%' ORDER BY name",
                          -1, &stmt, nullptr) == SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
     sqlite3_finalize(stmt);
   }
+  std::uint64_t total = 0;
   for (const auto& table : tables) {
-    std::string sql = fmt::format("SELECT * FROM \"{}\"", table);
-    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-      out.error = fmt::format("cannot read table {}: {}", table, sqlite3_errmsg(db.get()));
-      return out;
-    }
-    auto& rows = out.rows[table];
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) rows.push_back(serialize_row(stmt));
-    if (rc != SQLITE_DONE) out.error = fmt::format("reading table {}: {}", table, sqlite3_errmsg(db.get()));
-    sqlite3_finalize(stmt);
-    std::sort(rows.begin(), rows.end());
-    if (!out.error.empty()) return out;
+    rows.clear();
+    std::string quoted;
+    for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    if (!rows_of(db.get(), fmt::format("SELECT * FROM \"{}\"", quoted), rows, out.error)) return out;
+    digest.add(table).add(static_cast<std::uint64_t>(rows.size()));
+    for (const auto& r : rows) digest.add(r);
+    total += rows.size();
   }
+  out.recovered = Recovered{digest.finish(), fmt::format("{} table(s), {} row(s)", tables.size(), total)};
   return out;
 }
 
-class SqliteChecker : public Checker {
+// How an application's libsqlite3 reads a database back (view_oracle.h).
+class SqliteReader : public ViewReader {
  public:
-  SqliteChecker(std::vector<std::string> globs, ScratchFactory make_scratch)
+  SqliteReader(std::vector<std::string> globs, ScratchFactory make_scratch)
       : globs_(std::move(globs)), make_scratch_(std::move(make_scratch)) {}
 
   std::string name() const override { return "sqlite"; }
+  std::string scope() const override {
+    std::string out = "databases matching ";
+    for (std::size_t i = 0; i < globs_.size(); ++i) out += (i ? ", " : "") + globs_[i];
+    return out;
+  }
+  // A database is its file with its -journal and -wal: an fsync of one file
+  // acknowledges nothing by itself (SQLite's own commits say what is done).
+  bool file_scoped() const override { return false; }
 
-  void check(const CheckContext& ctx, std::vector<Violation>& out) override {
-    for (const FileEntry& entry : ctx.state.entries()) {
-      if (entry.kind != NodeKind::kFile || !matches(entry.path)) continue;
-      auto files = load(ctx.state, entry.path);
-      if (!files) continue;
-      auto acked = load(ctx.acked, entry.path);
-      const ContentHash key = hash_bytes(files->key().hex() + (acked ? acked->key().hex() : "-"));
-      auto cached = cache_.find(key);
-      if (cached == cache_.end()) cached = cache_.emplace(key, verdict(*files, acked)).first;
-      if (cached->second.empty()) continue;
-      Violation v;
-      v.checker = name();
-      v.path = entry.path;
-      v.reason = cached->second;
-      v.grade = cached->second.rfind("lost committed", 0) == 0 ? "lost-acked" : "corrupt-database";
-      for (const auto& p : ctx.state.provenance(entry, 0, entry.size))
+  void units(const StateView& state, std::vector<std::string>& out) override {
+    for (const FileEntry& e : state.entries())
+      if (e.kind == NodeKind::kFile && matches(e.path)) out.push_back(e.path);
+  }
+
+  Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
+    const Opened* o = opened(state, unit);
+    if (o == nullptr) return Recovered{kAbsentView, "no database"};
+    if (!o->error.empty()) return Recovered{ViewDigest().add(std::string_view("unreadable")).finish(), o->error};
+    return o->recovered;
+  }
+
+  void integrity(const CheckContext& ctx, const std::string& unit, std::vector<Violation>& out) override {
+    const Opened* o = opened(ctx.state, unit);
+    if (o == nullptr || o->error.empty()) return;
+    Violation v;
+    v.checker = name();
+    v.path = unit;
+    v.reason = o->error;
+    v.grade = "corrupt-database";
+    if (const FileEntry* entry = ctx.state.find(unit))
+      for (const auto& p : ctx.state.provenance(*entry, 0, entry->size))
         if (p.seq != 0 && std::find(v.ops.begin(), v.ops.end(), p.seq) == v.ops.end()) v.ops.push_back(p.seq);
-      out.push_back(std::move(v));
-    }
+    std::sort(v.ops.begin(), v.ops.end());
+    out.push_back(std::move(v));
   }
 
  private:
@@ -165,43 +195,41 @@ class SqliteChecker : public Checker {
     return std::any_of(globs_.begin(), globs_.end(), [&](const std::string& g) { return glob_match(g, path); });
   }
 
-  // "" when fine, else the reason.
-  std::string verdict(const DbFiles& files, const std::optional<DbFiles>& acked) {
+  // The database at `path` opened (cached by content); nullptr when absent.
+  const Opened* opened(const StateView& state, const std::string& path) {
+    const FileEntry* db = state.find(path);
+    if (db == nullptr || db->kind != NodeKind::kFile) return nullptr;
+    // The key: the three files' content hashes (cheap: cached per version).
+    ViewDigest k;
+    k.add(db->hash.lo).add(db->hash.hi);
+    for (const char* suffix : {"-journal", "-wal"}) {
+      const FileEntry* e = state.find(path + suffix);
+      if (e != nullptr && e->kind == NodeKind::kFile) k.add(e->hash.lo).add(e->hash.hi);
+      else k.add(std::string_view("-"));
+    }
+    const ContentHash key = k.finish();
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return &it->second;
+    auto files = load(state, path);
     if (!scratch_) {
       // A directory that cannot be made is the harness's failure (the run
       // reports it apart from the program's bugs), not a violation.
       if (Status st = make_scratch_("sqlite", scratch_); !st) throw std::runtime_error(st.message());
     }
-    if (files.db.empty() && !files.has_journal && !files.has_wal) return {};  // empty file: a fresh database
-    Opened state = open_and_check(*scratch_, files);
-    if (!state.error.empty()) return state.error;
-    if (!acked) return {};
-    Opened promised = open_and_check(*scratch_, *acked);
-    if (!promised.error.empty()) return {};  // nothing coherent was promised
-    for (const auto& [table, rows] : promised.rows) {
-      auto it = state.rows.find(table);
-      const std::vector<std::string> empty;
-      const auto& have = it == state.rows.end() ? empty : it->second;
-      std::vector<std::string> missing;
-      std::set_difference(rows.begin(), rows.end(), have.begin(), have.end(), std::back_inserter(missing));
-      if (!missing.empty())
-        return fmt::format("lost committed data: table {} lacks {} of the {} rows committed (fsynced) before the crash",
-                           table, missing.size(), rows.size());
-    }
-    return {};
+    return &cache_.emplace(key, open_and_check(*scratch_, *files)).first->second;
   }
 
   std::vector<std::string> globs_;
   ScratchFactory make_scratch_;
   std::unique_ptr<ScratchSpace> scratch_;
-  std::unordered_map<ContentHash, std::string, ContentHashHasher> cache_;
+  std::unordered_map<ContentHash, Opened, ContentHashHasher> cache_;
 };
 
 }  // namespace
 
 std::unique_ptr<Checker> make_sqlite_checker(std::vector<std::string> globs, ScratchFactory make_scratch) {
   if (globs.empty()) globs = {"**/*.db", "**/*.sqlite", "**/*.sqlite3"};
-  return std::make_unique<SqliteChecker>(std::move(globs), std::move(make_scratch));
+  return std::make_unique<OracleChecker>(std::make_unique<SqliteReader>(std::move(globs), std::move(make_scratch)));
 }
 
 }  // namespace crashfs

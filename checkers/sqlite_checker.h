@@ -1,13 +1,20 @@
-// The `sqlite[@GLOB]` checker: every matching database, with the
-// `-journal` / `-wal` files beside it in the same state, opens with
-// libsqlite3 (which rolls a hot journal back or replays the WAL, as a real
-// reader would), `PRAGMA integrity_check` answers "ok", and every row the
-// acked state's database holds (transactions committed, hence fsynced,
-// before the crash point) is still there.
-//
+// The `sqlite[@GLOB]` checker, on the oracle (view_oracle.h): each
+// matching database is a unit, read with the `-journal` / `-wal` files
+// beside it in the same state, on a private copy, as an application's
+// libsqlite3 reads it (a hot journal is rolled back, the WAL replayed).
+//   integrity  it opens and `PRAGMA integrity_check` answers "ok"
+//              (otherwise "corrupt-database");
+//   view       user_version, the schema (sqlite_master) and every table's
+//              rows, sorted;
+//   history and durability as the oracle says: the view is one the
+//              crash-free run passed through, and not older than the latest
+//              acknowledgement (--ack: e.g. a line the workload prints after
+//              each COMMIT returns).  An fsync of one of the files
+//              acknowledges nothing by itself: SQLite decides what is
+//              committed.
 // libsqlite3 opens real files: each version is written to a private
-// scratch directory (checker_host.h; host/scratch_dir.h puts it on tmpfs).  Verdicts are cached per
-// (database, journal, wal, acked versions) content hashes.
+// scratch directory (checker_host.h; host/scratch_dir.h puts it on tmpfs).
+// Results are cached per (database, journal, wal) content.
 #pragma once
 
 #include <memory>

@@ -6,7 +6,9 @@
 // `check` does the second half on a trace recorded earlier.
 //
 // Exit codes: 0 no violation, 1 a violation, 2 usage or environment error,
-// 3 harness error (damaged trace, a checker that failed or timed out).  The
+// 3 harness error (damaged trace, a checker that failed or timed out),
+// 4 inconclusive (nothing violated, but something was not really checked:
+// no state, a checker that matched no file, a model the cap cut down).  The
 // workload's own exit status is reported, not propagated: workloads that
 // abort on purpose (the journal incident) are normal.
 #include <unistd.h>
@@ -26,6 +28,8 @@
 #include "cli/commands.h"
 #include "cli/explore_args.h"
 #include "host/directory_base_content.h"
+#include "core/acknowledgements.h"
+#include "core/trace_history.h"
 #include "host/exit_codes.h"
 #include "host/record_session.h"
 #include "host/state_command_runner.h"
@@ -39,6 +43,7 @@ namespace {
 
 struct CheckArgs {
   std::vector<std::string> checkers;
+  std::vector<std::string> acks;
   ExploreArgs explore;
   std::string report_json;
   std::string junit;
@@ -60,7 +65,12 @@ const std::vector<ModelKind> kDefaultModels = {ModelKind::kProcessKill, ModelKin
 void add_check_args(CLI::App* cmd, CheckArgs& args) {
   cmd->add_option("--checker", args.checkers,
                   "NAME[:ARG][@GLOB], repeatable: pyc[@GLOB], journal:FORMAT@GLOB, atomic@GLOB, sqlite[@GLOB], "
-                  "cmd:COMMAND (at least one)")
+                  "cmd:COMMAND, dump:COMMAND (at least one)")
+      ->allow_extra_args(false);
+  cmd->add_option("--ack", args.acks,
+                  "REGEX, repeatable: every line the workload printed (stdout or stderr) and every mark label that "
+                  "matches is an acknowledgement: from there on, what the checkers read must not be older "
+                  "(ECMAScript syntax, matched anywhere in the line)")
       ->allow_extra_args(false);
   add_explore_args(cmd, args.explore, "process-kill and posix");
   cmd->add_option("--report-json", args.report_json, "Write the machine-readable report to FILE");
@@ -122,19 +132,27 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
                  file.trace().recorded_dir());
   Explorer explorer(file.trace(), base.get());
 
-  std::unique_ptr<host::ReplayingCommandRunner> command_runner;  // outlives the checkers below
+  // What the program acknowledged: output lines and marks matching --ack.
+  std::vector<Acknowledgement> acks;
+  for (const std::string& pattern : args.acks) {
+    if (Status st = collect_acknowledgements(file.trace(), pattern, acks); !st) {
+      fmt::print(stderr, "{}: {}\n", who, st.message());
+      return kExitUsage;
+    }
+  }
+  info.acknowledgements = acks.size();
+  info.ack_patterns = args.acks;
+  TraceHistory history(explorer, std::move(acks));
+
+  host::ReplayingCommandRunner command_runner(explorer, base ? base->fd() : -1);  // outlives the checkers below
+  CheckerServices services;
+  services.make_scratch = host::make_scratch_dir;
+  services.commands = &command_runner;
+  services.command_timeout = std::chrono::seconds(args.cmd_timeout);
   std::vector<std::unique_ptr<Checker>> owned;
   for (const CheckerSpec& spec : specs) {
     std::unique_ptr<Checker> checker;
-    if (spec.name == "sqlite") {
-      checker = make_sqlite_checker(spec.globs, host::make_scratch_dir);
-    } else if (spec.name == "cmd") {
-      if (!command_runner) command_runner = std::make_unique<host::ReplayingCommandRunner>(explorer, base ? base->fd() : -1);
-      CommandCheckerOptions o;
-      o.command = spec.arg;
-      o.timeout = std::chrono::seconds(args.cmd_timeout);
-      checker = make_command_checker(*command_runner, o);
-    } else if (Status st = make_checker(spec, checker); !st) {
+    if (Status st = make_checker(spec, services, checker); !st) {
       fmt::print(stderr, "{}: {}\n", who, st.message());
       return kExitUsage;
     }
@@ -150,6 +168,7 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   options.explore = explore;
   options.explore.progress = [&](const ExploreProgress& p) { progress.update(p); };
   options.keep_per_cell = args.keep;
+  options.history = &history;
   info.trace_path = trace_path;
   const CheckReport report = run_checks(explorer, checkers, options);
 
@@ -183,7 +202,8 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   if (!explorer.base_status().is_ok())
     spdlog::warn("{}: reading the final tree: {}", who, explorer.base_status().message());
   if (!report.harness_errors.empty()) return kExitHarness;
-  return report.clean() ? kExitOk : kExitViolation;
+  if (!report.clean()) return kExitViolation;
+  return report.inconclusive.empty() ? kExitOk : kExitInconclusive;
 }
 
 }  // namespace
@@ -193,7 +213,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
   CLI::App* cmd = app.add_subcommand(
       "run",
       "Record CMD, explore the states a crash could leave, and check every one.\n"
-      "Exits 0 when no violation was found, 1 when one was, 2 on usage or environment errors, 3 on harness errors.");
+      "Exits 0 when no violation was found, 1 when one was, 2 on usage or environment errors, 3 on harness errors, "
+      "4 when inconclusive (nothing was really checked: no state, a checker's glob matched no file, a model cut "
+      "down by --max-states).");
   cmd->add_option("--dir", args->record.dir, "Directory to record (mounted over; the command runs there)")
       ->capture_default_str();
   cmd->add_option("--trace", args->record.trace, "Trace file to write (kept, for `crashfs replay` and `check`)")
@@ -212,6 +234,13 @@ void add_run_command(CLI::App& app, int& exit_code) {
       fmt::print(stderr, "crashfs run: {}\n", st.message());
       exit_code = kExitUsage;
       return;
+    }
+    for (const std::string& pattern : args->check.acks) {
+      if (Status st = validate_ack_pattern(pattern); !st) {
+        fmt::print(stderr, "crashfs run: {}\n", st.message());
+        exit_code = kExitUsage;
+        return;
+      }
     }
     args->record.log_prefix = "crashfs run";
     const RecordResult recorded = record_workload(args->record);

@@ -2,6 +2,8 @@
 
 #include <xxhash.h>
 
+#include <new>
+
 #include <fmt/format.h>
 
 namespace crashfs {
@@ -10,6 +12,28 @@ std::string ContentHash::hex() const { return fmt::format("{:016x}{:016x}", hi, 
 
 ContentHash hash_bytes(std::string_view bytes) {
   const XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+  return ContentHash{h.low64, h.high64};
+}
+
+struct ContentHasher::State {
+  State() : xxh(XXH3_createState()) {
+    if (xxh == nullptr) throw std::bad_alloc();
+    XXH3_128bits_reset(xxh);
+  }
+  ~State() { XXH3_freeState(xxh); }
+  XXH3_state_t* xxh;
+};
+
+ContentHasher::ContentHasher() : state_(std::make_unique<State>()) {}
+ContentHasher::~ContentHasher() = default;
+
+ContentHasher& ContentHasher::update(std::string_view bytes) {
+  XXH3_128bits_update(state_->xxh, bytes.data(), bytes.size());
+  return *this;
+}
+
+ContentHash ContentHasher::finish() const {
+  const XXH128_hash_t h = XXH3_128bits_digest(state_->xxh);
   return ContentHash{h.low64, h.high64};
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,22 @@ struct ContentHash {
 };
 
 ContentHash hash_bytes(std::string_view bytes);
+
+// The same hash over bytes given in parts: hash_bytes(a + b) ==
+// ContentHasher().update(a).update(b).finish().
+class ContentHasher {
+ public:
+  ContentHasher();
+  ~ContentHasher();
+  ContentHasher(const ContentHasher&) = delete;
+  ContentHasher& operator=(const ContentHasher&) = delete;
+  ContentHasher& update(std::string_view bytes);
+  ContentHash finish() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 struct ContentHashHasher {
   std::size_t operator()(const ContentHash& h) const noexcept { return static_cast<std::size_t>(h.lo ^ (h.hi * 0x9e3779b97f4a7c15ull)); }

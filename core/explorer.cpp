@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -121,7 +122,7 @@ std::shared_ptr<const StateView> ExploredState::acked() const {
 const VersionHistory& ExploredState::versions() const { return explorer_->versions(); }
 
 CheckContext ExploredState::context() const {
-  return CheckContext{*state(), *completed(), *acked(), versions(), crash_seq()};
+  return CheckContext{*state(), *completed(), versions(), crash_seq(), nullptr, point_ + 1, id()};
 }
 
 // ---- Explorer ----
@@ -138,6 +139,121 @@ ExploreSummary Explorer::explore(const ExploreOptions& options, const StateCallb
   }
   return summary;
 }
+
+namespace {
+
+// The single deviations a capped power-loss exploration spends its budget
+// on first (see ExploreOptions::max_states): for each unsynced mutation k,
+// the crash points where losing it alone matters most:
+//   - the last point before a durability operation covers it (everything
+//     the program did meanwhile persisted, k did not);
+//   - the last point before the next operation on the same node (or on the
+//     node it replaced), while nothing has superseded k yet;
+//   - the end of the trace, when k is never covered;
+// k lost at each, and for writes, at the first, k torn (its first piece
+// only) and zeroed (growing writes).  A point right after k is no target:
+// losing the last operation gives an earlier point's whole state.  Round-robin over k, most important
+// target first, so a budget too small for all still covers every k once.
+std::vector<std::vector<Candidate>> single_deviations(const TraceIndex& index, std::uint32_t sector,
+                                                      std::uint64_t budget, std::uint64_t& wanted) {
+  const std::size_t n = index.size();
+  std::vector<std::vector<Candidate>> at(n);
+  wanted = 0;
+  if (n == 0 || budget == 0) return at;
+  // Next operation touching each operation's nodes.
+  std::vector<std::size_t> next_touch(n, n);
+  {
+    std::unordered_map<NodeId, std::size_t> seen_next;
+    for (std::size_t k = n; k-- > 0;) {
+      const Record& r = index.record(k);
+      std::size_t next = n;
+      for (NodeId node : {r.node, r.victim}) {
+        if (node == 0) continue;
+        if (auto it = seen_next.find(node); it != seen_next.end()) next = std::min(next, it->second);
+      }
+      next_touch[k] = next;
+      for (NodeId node : {r.node, r.victim})
+        if (node != 0) seen_next[node] = k;
+    }
+  }
+  struct Item {
+    std::size_t point;
+    Candidate c;
+  };
+  std::vector<std::vector<Item>> per_op;  // per unsynced mutation, in importance order
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!index.is_mutation(k)) continue;
+    const OpFacts& f = index.facts(k);
+    if (f.durable_at == k) continue;  // durable at once (O_SYNC write)
+    // Primary: just before it is covered (or the end); secondary: just
+    // before the next operation on its node, when that is later still.
+    const std::size_t covered = f.durable_at == kNever ? n : f.durable_at;
+    const std::size_t primary = covered - 1;
+    std::vector<Item> items;
+    items.push_back(Item{primary, Candidate{}});
+    items.back().c.omit(k, k);
+    if (f.write) {
+      const std::uint64_t pieces = index.pieces(k, sector);
+      if (pieces >= 2) {
+        items.push_back(Item{primary, Candidate{}});
+        items.back().c.tear(k, pieces_of_mask(1, std::min<std::uint64_t>(pieces, 62)));
+      }
+      if (f.growing) {
+        items.push_back(Item{primary, Candidate{}});
+        items.back().c.zero(k);
+      }
+    }
+    // Losing the last operation before a crash point equals an earlier
+    // whole state: only a later point says something new.
+    if (next_touch[k] > k + 1 && next_touch[k] - 1 < primary) {
+      items.push_back(Item{next_touch[k] - 1, Candidate{}});
+      items.back().c.omit(k, k);
+    }
+    wanted += items.size();
+    per_op.push_back(std::move(items));
+  }
+  std::uint64_t taken = 0;
+  for (std::size_t round = 0; taken < budget; ++round) {
+    bool any = false;
+    for (auto& items : per_op) {
+      if (round >= items.size()) continue;
+      any = true;
+      at[items[round].point].push_back(std::move(items[round].c));
+      if (++taken == budget) break;
+    }
+    if (!any) break;
+  }
+  return at;
+}
+
+// A hard per-point quota spending exactly `budget` states (fewer if the
+// points plan fewer): water-filled, and when even one state per point does
+// not fit, one state at evenly spaced points.
+std::vector<std::uint64_t> fill_quotas(const std::vector<std::uint64_t>& planned, std::uint64_t budget) {
+  std::vector<std::uint64_t> quota(planned.size(), 0);
+  std::uint64_t nonzero = 0, total = 0;
+  for (std::uint64_t p : planned) {
+    nonzero += p > 0 ? 1 : 0;
+    total = sat_add(total, p);
+  }
+  if (total <= budget) return planned;
+  if (budget < nonzero) {
+    std::uint64_t seen = 0;
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+      if (planned[i] == 0) continue;
+      // Point number `seen` of `nonzero` gets one state when the scaled
+      // count steps up; the last planned point always does.
+      if ((seen + 1) * budget / nonzero > seen * budget / nonzero) quota[i] = 1;
+      ++seen;
+    }
+    return quota;
+  }
+  const std::uint64_t q = water_fill(planned, budget);
+  for (std::size_t i = 0; i < planned.size(); ++i) quota[i] = std::min(planned[i], q);
+  return quota;
+}
+
+}  // namespace
 
 void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions& options,
                              const StateCallback& on_state, ModelSummary& summary) {
@@ -162,10 +278,20 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
       exhaustive[i] = space <= options.exhaustive_limit;
       planned[i] = exhaustive[i] ? space : model.bounded_count(ctx);
       summary.planned = sat_add(summary.planned, planned[i]);
+      if (!walk.unsynced().empty()) summary.could_deviate = true;
     }
   }
-  const std::uint64_t cap = water_fill(planned, options.max_states);
-  summary.per_point_cap = cap;
+  // Under the cap, power loss first spends the budget on single deviations
+  // (posix allows any unsynced operation alone to be lost or torn), then
+  // fills the rest of the budget with the planned passes.
+  std::vector<std::vector<Candidate>> priority(n);
+  const bool capped = summary.planned > options.max_states;
+  if (capped && kind == ModelKind::kPosix)
+    priority = single_deviations(index_, sector, options.max_states, summary.single_deviations_wanted);
+  std::uint64_t priority_total = 0;
+  for (const auto& list : priority) priority_total += list.size();
+  const std::vector<std::uint64_t> quotas = fill_quotas(planned, options.max_states - priority_total);
+  summary.per_point_cap = capped ? *std::max_element(quotas.begin(), quotas.end()) : 0;
 
   // Generate, deduplicate, hand on.
   KeySet seen;
@@ -173,8 +299,9 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   std::uint64_t here = 0, quota = 0;
   std::size_t point = 0;
   bool point_exhaustive = false;
-  const EmitFn emit = [&](const Candidate& c) {
+  const auto hand_on = [&](const Candidate& c) {
     ++summary.generated;
+    if (!c.deviations.empty()) ++summary.deviating;
     const StateKey key = key_of(walk, c);
     if (seen.insert(key)) {
       ++summary.distinct;
@@ -183,22 +310,33 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
         if (on_state) on_state(ExploredState(*this, walk, c, kind, sector, point, point_exhaustive, key));
       }
     }
+  };
+  const EmitFn emit = [&](const Candidate& c) {
+    hand_on(c);
     return ++here < quota;
   };
   for (point = 0; point < n; ++point) {
     walk.advance();
     const PointContext ctx = context(walk);
     here = 0;
-    quota = cap == 0 ? planned[point] : std::min(planned[point], cap);
+    quota = quotas[point];
     if (quota < planned[point]) ++summary.capped_points;
     point_exhaustive = exhaustive[point] && quota == planned[point];
-    if (point_exhaustive) {
-      ++summary.exhaustive_points;
-      model.exhaustive(ctx, emit);
-    } else {
-      ++summary.bounded_points;
-      if (exhaustive[point]) quota = std::min(quota, model.bounded_count(ctx));
-      model.bounded(ctx, emit);
+    for (const Candidate& c : priority[point]) {
+      hand_on(c);
+      ++summary.single_deviations;
+    }
+    if (quota > 0) {
+      if (point_exhaustive) {
+        ++summary.exhaustive_points;
+        model.exhaustive(ctx, emit);
+      } else {
+        ++summary.bounded_points;
+        if (exhaustive[point]) quota = std::min(quota, model.bounded_count(ctx));
+        model.bounded(ctx, emit);
+      }
+    } else if (planned[point] > 0) {
+      ++summary.skipped_points;
     }
     if (options.progress && ((point + 1) % 4096 == 0 || point + 1 == n)) {
       options.progress(ExploreProgress{kind, point + 1, n, summary.generated, summary.distinct});

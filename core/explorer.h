@@ -8,10 +8,15 @@
 //     exhaustively, any other with the model's bounded passes (window of
 //     the last `window` unsynced operations) plus `samples` seeded random
 //     states; see each model's header;
-//   - --max-states caps the states generated per model: when the planned
-//     total exceeds it, every point is limited to the same number q of
-//     states (the largest q that fits, at least 1 per point), cutting each
-//     point's least important states first; the summary says so;
+//   - --max-states is a hard limit on the states generated per model.  When
+//     the planned total exceeds it, posix first spends the budget on single
+//     deviations, so that every unsynced operation appears lost (and every
+//     write torn and zeroed) at least once, at the crash points where that
+//     matters most (see single_deviations in explorer.cpp); the rest of the
+//     budget limits every point to the same number q of states (the largest
+//     q that fits), cutting each point's least important states first, and
+//     when not even one state per point fits, evenly spaced points get one.
+//     The summary says what was spent and skipped;
 //   - states are deduplicated per model, across crash points, by structural
 //     key (CrashWalk): the first spec that reaches a state names it (ids are
 //     stable for the same trace, model and options) and the state is handed
@@ -85,7 +90,12 @@ struct ModelSummary {
   std::uint64_t exhaustive_points = 0;  // explored exhaustively
   std::uint64_t bounded_points = 0;     // explored with bounded passes
   std::uint64_t capped_points = 0;      // points that lost states to --max-states
-  std::uint64_t per_point_cap = 0;      // q (0: no cap was needed)
+  std::uint64_t skipped_points = 0;     // points the cap left without a state of the planned passes
+  std::uint64_t per_point_cap = 0;      // the largest per-point quota under the cap (0: no cap was needed)
+  std::uint64_t single_deviations = 0;         // states spent first on single lost / torn operations (posix, capped)
+  std::uint64_t single_deviations_wanted = 0;  // ... of this many there were
+  std::uint64_t deviating = 0;          // generated states with at least one lost, torn or zeroed operation
+  bool could_deviate = false;           // some point has unsynced operations (a state could lose something)
   std::uint64_t planned = 0;            // states the points would generate uncapped
   std::uint64_t generated = 0;
   std::uint64_t distinct = 0;
@@ -117,7 +127,8 @@ class ExploredState {
   std::shared_ptr<const StateView> completed() const;
   std::shared_ptr<const StateView> acked() const;
   const VersionHistory& versions() const;
-  // All four, for a checker.  Valid while this object lives.
+  // For a checker (without a history: the check runner adds it).  Valid
+  // while this object lives.
   CheckContext context() const;
 
  private:

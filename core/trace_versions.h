@@ -5,10 +5,12 @@
 //   - before the run: every pre-existing file the trace knows (seq 0);
 //   - at a Release, Fsync or Fdatasync of its node (every path it has then);
 //   - at a Rename that moved it there (both nodes of an exchange).
-// was_complete(path, hash, p) is then a lookup filtered by seq <= p.
+// was_complete(path, hash, p) is then a lookup filtered by seq <= p, and
+// next_complete(node, s) a lookup of the node's completions by seq.
 // Hashes are XXH3-128 of the bytes, as FileEntry::hash.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -25,13 +27,17 @@ class TraceVersions : public VersionHistory {
   explicit TraceVersions(StateBuilder& builder);
 
   bool was_complete(std::string_view path, const ContentHash& hash, Seq crash_point) const override;
+  std::optional<CompleteVersion> next_complete(NodeId node, Seq at) const override;
+  std::optional<CompleteVersion> last_complete(std::string_view path, Seq crash_point) const override;
   // Every version of `path`: (hash, seq when it was complete), in seq order.
   const std::vector<std::pair<ContentHash, Seq>>* versions(std::string_view path) const;
 
  private:
-  void record_node(const FsImage& image, NodeId node, Seq seq, const BaseResolver& base);
+  void record_node(const FsImage& image, NodeId node, Seq seq, std::size_t moment, const BaseResolver& base);
 
   std::unordered_map<std::string, std::vector<std::pair<ContentHash, Seq>>> by_path_;
+  std::unordered_map<NodeId, std::vector<CompleteVersion>> by_node_;  // in seq order
+  std::unordered_map<std::string, std::vector<CompleteVersion>> last_by_path_;  // every completion, in seq order
 };
 
 }  // namespace crashfs

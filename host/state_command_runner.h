@@ -2,8 +2,9 @@
 // each crash state is written to a scratch directory (tmpfs where
 // available) with write_state_to_disk, and the command runs there through
 // `/bin/sh -c` in its own process group, stdin from /dev/null, stdout and
-// stderr captured (the last 2 KiB kept); on timeout the whole group is
-// killed.  The directory is removed after each run.
+// stderr captured (the last 2 KiB of both kept, and all of stdout when
+// asked); on timeout the whole group is killed.  The directory is removed
+// after each run.
 #pragma once
 
 #include <memory>
@@ -21,8 +22,8 @@ class ReplayingCommandRunner : public StateCommandRunner {
   // (-1: none).
   ReplayingCommandRunner(Explorer& explorer, int base_fd);
 
-  Status run(const CheckContext& ctx, const std::string& command, const std::string& state_id,
-             std::chrono::seconds timeout, CommandOutcome& out) override;
+  Status run(const StateView& state, const std::string& command, std::string_view state_id,
+             std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) override;
 
  private:
   Explorer& explorer_;

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace crashfs {
 namespace {
@@ -21,8 +22,38 @@ bool all_exhaustive(const CheckReport& r) {
 }
 
 
+std::string cell_verdict(const CellVerdict& v) {
+  if (v.violations) return "violation";
+  return v.inconclusive.empty() ? "clean" : "inconclusive";
+}
+
+// What the cap left out, in words ("" when nothing was capped).
+std::string cap_summary(const ModelSummary& m) {
+  if (m.capped_points == 0 && m.skipped_points == 0) return {};
+  std::string out = fmt::format("capped by --max-states: {} of {} planned states generated", m.generated, m.planned);
+  if (m.single_deviations_wanted)
+    out += fmt::format(", {} of {} single lost/torn operations first", m.single_deviations, m.single_deviations_wanted);
+  if (m.skipped_points) out += fmt::format(", {} crash points without a state of the bounded passes", m.skipped_points);
+  return out;
+}
+
 }  // namespace
 
+std::string_view run_verdict(const CheckReport& report) {
+  if (!report.clean()) return "violation";
+  if (!report.harness_errors.empty()) return "harness-error";
+  if (!report.inconclusive.empty()) return "inconclusive";
+  return "clean";
+}
+
+std::string verdict_line(const CheckReport& report) {
+  const std::string_view v = run_verdict(report);
+  if (v == "violation") return fmt::format("verdict: VIOLATION ({} violation(s))", report.total_violations);
+  if (v == "harness-error") return fmt::format("verdict: HARNESS ERROR ({}): crashfs could not judge every state",
+                                               report.harness_errors.size());
+  if (v == "inconclusive") return fmt::format("verdict: INCONCLUSIVE: {}", fmt::join(report.inconclusive, "; "));
+  return "verdict: clean";
+}
 
 nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const Explanation& explanation,
                            Explorer& explorer) {
@@ -33,6 +64,11 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const
   j["command"] = info.command;
   j["command_exit"] = info.command_exit;
   j["checkers"] = info.checkers;
+  j["ack"] = info.ack_patterns;
+  j["acknowledgements"] = info.acknowledgements;
+  j["verdict"] = std::string(run_verdict(report));
+  if (!report.inconclusive.empty()) j["reason"] = fmt::format("{}", fmt::join(report.inconclusive, "; "));
+  j["inconclusive"] = report.inconclusive;
 
   std::uint64_t checked = 0;
   for (const auto& [model, n] : report.states_checked) checked += n;
@@ -44,6 +80,9 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const
                       {"exhaustive_points", m.exhaustive_points},
                       {"bounded_points", m.bounded_points},
                       {"capped_points", m.capped_points},
+                      {"skipped_points", m.skipped_points},
+                      {"single_deviations", m.single_deviations},
+                      {"single_deviations_wanted", m.single_deviations_wanted},
                       {"planned", m.planned},
                       {"generated", m.generated},
                       {"distinct", m.distinct},
@@ -60,12 +99,14 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const
 
   json verdicts = json::array();
   for (const auto& [cell, v] : report.cells) {
-    verdicts.push_back({{"model", std::string(to_string(cell.first))},
-                        {"checker", cell.second},
-                        {"states_checked", v.states_checked},
-                        {"violating_states", v.violating_states},
-                        {"violations", v.violations},
-                        {"verdict", v.violations ? "violation" : "clean"}});
+    json verdict = {{"model", std::string(to_string(cell.first))},
+                    {"checker", cell.second},
+                    {"states_checked", v.states_checked},
+                    {"violating_states", v.violating_states},
+                    {"violations", v.violations},
+                    {"verdict", cell_verdict(v)}};
+    if (!v.violations && !v.inconclusive.empty()) verdict["reason"] = v.inconclusive;
+    verdicts.push_back(std::move(verdict));
   }
   j["verdicts"] = verdicts;
 
@@ -132,15 +173,22 @@ void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& repor
   fmt::print(out, "\nExplored {}\n", info.trace_path);
   for (const auto& m : report.summary.models) {
     std::string how = m.bounded_points == 0 ? "exhaustive" : fmt::format("{} exhaustive, {} bounded", m.exhaustive_points, m.bounded_points);
-    if (m.capped_points) how += fmt::format(", {} capped by --max-states", m.capped_points);
+    if (const std::string cap = cap_summary(m); !cap.empty()) how += ", " + cap;
     fmt::print(out, "  {:<13} {} crash points ({}): {} states generated, {} distinct\n", to_string(m.model),
                m.crash_points, how, m.generated, m.distinct);
   }
   fmt::print(out, "\n  {:<13} {:<24} {:>8} {:>10}  {}\n", "model", "checker", "states", "violating", "verdict");
   for (const auto& [cell, v] : report.cells) {
+    const std::string verdict = cell_verdict(v);
     fmt::print(out, "  {:<13} {:<24} {:>8} {:>10}  {}\n", to_string(cell.first), cell.second, v.states_checked,
-               v.violating_states, v.violations ? "VIOLATION" : "clean");
+               v.violating_states, verdict == "violation" ? "VIOLATION" : verdict == "inconclusive" ? "INCONCLUSIVE" : "clean");
   }
+  if (!info.ack_patterns.empty())
+    fmt::print(out, "\n  --ack {}: {} acknowledgement(s) in the trace{}\n", fmt::join(info.ack_patterns, " --ack "),
+               info.acknowledgements,
+               info.acknowledgements == 0 ? " (no output line or mark matched: only fsyncs acknowledge)" : "");
+  if (info.command_exit != 0)
+    fmt::print(out, "  the workload exited {}; its trace was checked all the same\n", info.command_exit);
 
   if (!explanation.groups.empty()) {
     fmt::print(out, "\n{} violation(s){} from {} distinct cause(s), most important first:\n", report.total_violations,
@@ -178,7 +226,7 @@ void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& repor
     fmt::print(out, "\nfsync analysis skipped: {}\n", explanation.fsyncs_skipped_reason);
   }
   for (const auto& e : report.harness_errors) fmt::print(out, "harness error: {}\n", e);
-  fmt::print(out, "\n");
+  fmt::print(out, "\n{}\n\n", verdict_line(report));
 }
 
 }  // namespace crashfs

@@ -20,7 +20,14 @@ struct RunInfo {
   std::vector<std::string> command;
   int command_exit = 0;
   std::vector<std::string> checkers;
+  std::vector<std::string> ack_patterns;  // --ack
+  std::size_t acknowledgements = 0;       // how many the trace held
 };
+
+// The run's verdict: "violation", "harness-error", "inconclusive" or "clean".
+std::string_view run_verdict(const CheckReport& report);
+// The one line that says it, with the reason when inconclusive.
+std::string verdict_line(const CheckReport& report);
 
 // The JSON report: summary, verdicts[], violations[], groups[], fixes[],
 // unneeded_fsyncs[], needed_fsyncs[], harness_errors[].

@@ -73,7 +73,8 @@ std::string cell_text(const RunInfo& info, const CheckReport& report, const Expl
 std::string render_junit(const RunInfo& info, const CheckReport& report, const Explanation& explanation,
                          double elapsed_seconds) {
   std::size_t failures = 0;
-  for (const auto& [cell, verdict] : report.cells) failures += verdict.violations ? 1 : 0;
+  // An inconclusive cell fails too: CI must never read "nothing checked" as a pass.
+  for (const auto& [cell, verdict] : report.cells) failures += verdict.violations || !verdict.inconclusive.empty() ? 1 : 0;
   const std::size_t errors = report.harness_errors.empty() ? 0 : 1;
   const std::size_t tests = report.cells.size() + errors;
   const std::string time = fmt::format("{:.3f}", elapsed_seconds);
@@ -108,6 +109,9 @@ std::string render_junit(const RunInfo& info, const CheckReport& report, const E
                        verdict.violations, verdict.violating_states);
       x += markup_text(cell_text(info, report, explanation, model, checker));
       x += "</failure>\n";
+    } else if (!verdict.inconclusive.empty()) {
+      x += fmt::format("      <failure message=\"inconclusive: {}\" type=\"crashfs.inconclusive\">{}</failure>\n",
+                       markup_text(verdict.inconclusive), markup_text(verdict.inconclusive));
     }
     x += fmt::format("      <system-out>{} states checked, {} violating</system-out>\n", verdict.states_checked,
                      verdict.violating_states);

@@ -302,7 +302,7 @@ Agreement agree(const std::string& python, const std::string& module_source, con
     MemoryState state;
     state.file(module + ".py", source, mtime_ns).file(pyc_rel, damaged);
     std::vector<Violation> violations;
-    const CheckContext ctx{state, state, state, no_history, 0};
+    const CheckContext ctx{state, state, no_history, 0};
     checker->check(ctx, violations);
     const bool checker_fails = !violations.empty();
 

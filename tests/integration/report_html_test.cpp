@@ -41,7 +41,7 @@ struct PycScenario {
   Trace trace;
   MemoryBaseContent base;
   std::unique_ptr<Explorer> explorer;
-  AtomicChecker checker{"**/*.pyc"};
+  std::unique_ptr<Checker> checker = make_atomic_checker("**/*.pyc");
   CheckOptions options;
   CheckReport report;
   Explanation explanation;
@@ -64,7 +64,7 @@ struct PycScenario {
     base = builder.base();
     explorer = std::make_unique<Explorer>(trace, &base);
     options.explore.models = {ModelKind::kProcessKill, ModelKind::kPosix};
-    report = run_checks(*explorer, {&checker}, options);
+    report = run_checks(*explorer, {checker.get()}, options);
     BOOST_REQUIRE_MESSAGE(!report.violations.empty(), "the unsynced rename must give atomic violations under posix");
     explanation = explain_by_hand();
   }
@@ -105,7 +105,7 @@ struct PycScenario {
   Explanation explain_for_real() {
     ExplainOptions o;
     o.check = options;
-    return explain(*explorer, &base, {&checker}, report, o);
+    return explain(*explorer, &base, {checker.get()}, report, o);
   }
 
   std::string render() { return render_html(info(), report, explanation, *explorer); }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/check_runner.h"
+#include "core/trace_history.h"
 #include "checkers/checker_spec.h"
 #include "core/base_content.h"
 #include "core/trace_builder.h"
@@ -129,14 +130,14 @@ BOOST_AUTO_TEST_CASE(a_checker_that_throws_is_a_harness_error_never_a_violation)
   std::vector<Checker*> only_throws{&throws};
   StateSpec spec;
   BOOST_REQUIRE(StateSpec::parse(report.violations.at(0).state_id, spec).is_ok());
-  const Status st = check_state(explorer, spec, only_throws, found);
+  const Status st = check_state(explorer, spec, only_throws, nullptr, found);
   BOOST_TEST(!st.is_ok());
   BOOST_TEST(st.message().find("parser exploded") != std::string::npos);
   BOOST_TEST(found.empty());
 }
 
 // With an fdatasync removed, the program's promise still stands when the
-// options say whose promises count: the entry it acknowledged is lost-acked.
+// options give the run's history: the entry it acknowledged is lost-acked.
 BOOST_AUTO_TEST_CASE(promises_come_from_the_original_trace_when_given) {
   testing::LengthPrefixedWriter w("u32le+crc32c");
   TraceBuilder b;
@@ -158,8 +159,9 @@ BOOST_AUTO_TEST_CASE(promises_come_from_the_original_trace_when_given) {
   Explorer without(shorter, &base);
   BOOST_TEST(run_checks(without, checkers, options).clean());  // its own promises: nothing lost
 
+  TraceHistory history(first, {});
   CheckOptions promised = options;
-  promised.promises = &first;
+  promised.history = &history;
   const CheckReport report = run_checks(without, checkers, promised);
   BOOST_TEST(!report.clean());
   BOOST_REQUIRE(!report.violations.empty());

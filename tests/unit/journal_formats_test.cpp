@@ -9,6 +9,7 @@
 
 #include "checkers/journal_checker.h"
 #include "checkers/journal_format.h"
+#include "core/memory_history.h"
 #include "tests/unit/journal_test_encoders.h"
 
 using namespace crashfs;
@@ -91,8 +92,8 @@ BOOST_AUTO_TEST_CASE(truncation_at_every_length_is_a_clean_or_detected_torn_tail
         }
         // Process kill (the completed state is the same prefix) and power
         // loss of an unsynced tail (the writer wrote everything).
-        const auto killed = judge_journal(*format, cut, cut, std::nullopt);
-        const auto lost = judge_journal(*format, cut, j.bytes, std::nullopt);
+        const auto killed = judge_journal(*format, cut, cut);
+        const auto lost = judge_journal(*format, cut, j.bytes);
         BOOST_TEST(killed.empty(), "length " << len << ": " << grades(killed));
         BOOST_TEST(lost.empty(), "length " << len << ": " << grades(lost));
       }
@@ -101,20 +102,42 @@ BOOST_AUTO_TEST_CASE(truncation_at_every_length_is_a_clean_or_detected_torn_tail
 }
 
 BOOST_AUTO_TEST_CASE(truncated_journal_loses_entries_acked_before_the_cut) {
+  struct NoVersions : VersionHistory {
+    bool was_complete(std::string_view, const ContentHash&, Seq) const override { return false; }
+  } versions;
   for (const auto& w : all_writers()) {
     BOOST_TEST_CONTEXT(w->format()) {
-      const auto format = format_of(*w);
       const BuiltJournal j = build_journal(*w, kEntries);
-      const std::string acked = j.bytes.substr(0, j.offsets[6]);  // entries 0..5 synced
+      // The run created the file (moment 1), appended the entries one by
+      // one (moment k + 1: the first k entries) and fsynced the file after
+      // entry 5 (moment 7).
+      MemoryHistory history;
+      history.add(MemoryState{});
+      for (std::size_t k = 0; k <= kEntries; ++k) {
+        MemoryState at;
+        at.file("j.log", j.bytes.substr(0, k < kEntries ? j.offsets[k] : j.bytes.size()));
+        history.add(std::move(at));
+      }
+      history.file_sync("j.log", 7);
+      const MemoryState& last = dynamic_cast<const MemoryState&>(*history.state_at(kEntries + 1));
+      auto judge = [&](const MemoryState& state) {
+        auto checker = make_journal_checker(w->format(), "j.log");
+        std::vector<Violation> out;
+        checker->check(CheckContext{state, last, versions, 100, &history, kEntries + 1}, out);
+        std::set<std::string> grades;
+        for (const auto& v : out) grades.insert(v.grade);
+        return grades;
+      };
       // Cut inside entry 4: entries 4 and 5 were acknowledged and are gone.
-      const std::string state = j.bytes.substr(0, j.offsets[4] + 3);
-      const auto findings = judge_journal(*format, state, j.bytes, acked);
-      BOOST_TEST(has_grade(findings, "lost-acked"), grades(findings));
+      MemoryState cut;
+      cut.file("j.log", j.bytes.substr(0, j.offsets[4] + 3));
+      BOOST_TEST(judge(cut).count("lost-acked"));
       // Cut after entry 5: every acknowledged entry is there.
-      const std::string whole = j.bytes.substr(0, j.offsets[7] + 2);
-      BOOST_TEST(judge_journal(*format, whole, j.bytes, acked).empty());
+      MemoryState whole;
+      whole.file("j.log", j.bytes.substr(0, j.offsets[7] + 2));
+      BOOST_TEST(judge(whole).empty());
       // A missing file loses them all.
-      BOOST_TEST(has_grade(judge_journal(*format, std::nullopt, j.bytes, acked), "lost-acked"));
+      BOOST_TEST(judge(MemoryState{}).count("lost-acked"));
     }
   }
 }
@@ -317,11 +340,32 @@ BOOST_AUTO_TEST_CASE(acked_entries_damaged_in_the_middle_are_lost) {
   LengthPrefixedWriter w("u32le+crc32c");
   const auto format = make_journal_format("u32le+crc32c");
   const BuiltJournal j = build_journal(w, kEntries);
-  const std::string acked = j.bytes.substr(0, j.offsets[5]);
-  const std::string state = zero_payload(w, 2, kEntries);
-  const auto findings = judge_journal(*format, state, j.bytes, acked);
-  BOOST_TEST(has_grade(findings, "mid-file-damage"), grades(findings));
-  BOOST_TEST(has_grade(findings, "lost-acked"), grades(findings));
+  const std::string state_bytes = zero_payload(w, 2, kEntries);
+  BOOST_TEST(has_grade(judge_journal(*format, state_bytes, j.bytes), "mid-file-damage"));
+  // The run appended the entries one by one and fsynced after entry 4
+  // (moment 5): the reader, which truncates at the damage, lacks entries
+  // 2..4 that were acknowledged.
+  MemoryHistory history;
+  for (std::size_t k = 0; k <= kEntries; ++k) {
+    MemoryState at;
+    at.file("j.log", j.bytes.substr(0, k < kEntries ? j.offsets[k] : j.bytes.size()));
+    history.add(std::move(at));
+  }
+  history.file_sync("j.log", 5);
+  struct NoVersions : VersionHistory {
+    bool was_complete(std::string_view, const ContentHash&, Seq) const override { return false; }
+  } versions;
+  MemoryState state;
+  state.file("j.log", state_bytes);
+  auto checker = make_journal_checker("u32le+crc32c", "j.log");
+  std::vector<Violation> out;
+  checker->check(CheckContext{state, *dynamic_cast<const MemoryState*>(history.state_at(kEntries).get()), versions,
+                              100, &history, kEntries},
+                 out);
+  std::set<std::string> found;
+  for (const auto& v : out) found.insert(v.grade);
+  BOOST_TEST(found.count("mid-file-damage"));
+  BOOST_TEST(found.count("lost-acked"));
 }
 
 BOOST_AUTO_TEST_CASE(hostile_bytes_never_break_a_parser_and_entries_stay_inside_the_file) {

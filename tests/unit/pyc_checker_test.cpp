@@ -75,7 +75,7 @@ struct Fixture {
   }
   std::vector<Violation> check(const StateView& state) {
     std::vector<Violation> out;
-    checker->check(CheckContext{state, completed, completed, history, 100}, out);
+    checker->check(CheckContext{state, completed, history, 100}, out);
     return out;
   }
 };
@@ -195,7 +195,7 @@ BOOST_AUTO_TEST_CASE(only_paths_matching_the_glob_are_checked) {
   auto other = make_pyc_checker("vendor/**/*.pyc");
   std::vector<Violation> out;
   const MemoryState s = f.state_with(f.pyc.substr(0, 4096));
-  other->check(CheckContext{s, f.completed, f.completed, f.history, 100}, out);
+  other->check(CheckContext{s, f.completed, f.history, 100}, out);
   BOOST_TEST(out.empty());
   BOOST_TEST(other->name() == "pyc");
 }
