@@ -1,5 +1,6 @@
 #include "analysis/check_runner.h"
 
+#include <algorithm>
 #include <exception>
 #include <set>
 
@@ -97,9 +98,20 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
   std::vector<std::optional<std::uint64_t>> judged_before;
   for (Checker* c : checkers) judged_before.push_back(c->units_judged());
 
+  // Promise epochs of the explored trace's crash points (explorer.h).
+  ExploreOptions explore = options.explore;
+  {
+    const std::vector<std::size_t> promises = history->promise_moments();
+    explore.epochs.resize(explorer.index().size());
+    for (std::size_t p = 0; p < explore.epochs.size(); ++p) {
+      const std::size_t m = moment_of(*history, explorer.trace(), p);
+      explore.epochs[p] = static_cast<std::uint32_t>(std::upper_bound(promises.begin(), promises.end(), m) - promises.begin());
+    }
+  }
+
   std::vector<Violation> found;
   std::map<std::pair<ModelKind, std::string>, std::uint64_t> kept;
-  report.summary = explorer.explore(options.explore, [&](const ExploredState& state) {
+  report.summary = explorer.explore(explore, [&](const ExploredState& state) {
     CheckContext ctx = state.context();
     ctx.history = history;
     ctx.moment = moment_of(*history, explorer.trace(), state.point());

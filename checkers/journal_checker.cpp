@@ -208,10 +208,14 @@ std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::stri
 
 Recovered journal_view(const JournalFormat& format, std::string_view bytes) {
   const JournalParse parse = format.parse(bytes);
+  // A reader that finds no data entry (an empty file, a header alone, a
+  // journal it discards) recovers what it recovers from no file at all.
+  const std::size_t header = std::min(format.header_entries(), parse.entries.size());
+  if (parse.entries.size() == header) return Recovered{kAbsentView, "no entries"};
   ViewDigest digest;
   digest.add(std::string_view("journal"));
   for (const JournalEntry& e : parse.entries) digest.add(bytes.substr(e.offset, e.size));
-  return Recovered{digest.finish(), plural(parse.entries.size(), "entry", "entries")};
+  return Recovered{digest.finish(), plural(parse.entries.size() - header, "entry", "entries")};
 }
 
 namespace {
@@ -235,7 +239,7 @@ class JournalReader : public ViewReader {
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
     const FileEntry* e = file_in(state, unit);
-    if (e == nullptr) return Recovered{kAbsentView, "absent"};
+    if (e == nullptr) return Recovered{kAbsentView, "no entries (absent)"};
     auto it = views_.find(e->hash);
     if (it == views_.end()) it = views_.emplace(e->hash, journal_view(*format_, state.read(*e))).first;
     return it->second;

@@ -2,7 +2,9 @@
 // files where "every entry is complete and valid, except possibly the last".
 // Built on the oracle (view_oracle.h): each file matching GLOB is a unit;
 // its view is the list of entries the format's reader uses
-// (journal_format.h: none after a reset, none after a truncation point).
+// (journal_format.h: none after a reset, none after a truncation point); a
+// file without data entries (empty, a header alone, discarded) reads as
+// no file at all.
 //
 // Integrity, with the format's reader model:
 //   mid-file-damage    damage with complete entries after it.  The reason

@@ -1,8 +1,12 @@
 #include "core/acknowledgements.h"
 
+#include <algorithm>
 #include <regex>
+#include <utility>
 
 #include <fmt/format.h>
+
+#include "core/output_lines.h"
 
 namespace crashfs {
 namespace {
@@ -38,6 +42,7 @@ Status validate_ack_pattern(const std::string& pattern) {
 Status collect_acknowledgements(const Trace& trace, const std::string& pattern, std::vector<Acknowledgement>& out) {
   std::regex re;
   if (Status st = compile(pattern, re); !st) return st;
+  std::vector<std::pair<std::size_t, Acknowledgement>> found;  // (record index, ack), to merge in trace order
   std::size_t moment = 0;  // operations before the current record
   const auto& ops = trace.ops();
   for (std::uint32_t r = 0; r < trace.records().size(); ++r) {
@@ -49,9 +54,17 @@ Status collect_acknowledgements(const Trace& trace, const std::string& pattern, 
     if (rec.type == RecordType::kMark) {
       const std::string label(rec.data);
       if (std::regex_search(label, re))
-        out.push_back(Acknowledgement{moment, fmt::format("mark {} {}", quoted(label), after(trace, moment))});
+        found.emplace_back(r, Acknowledgement{moment, fmt::format("mark {} {}", quoted(label), after(trace, moment))});
     }
   }
+  for (const OutputLine& line : output_lines(trace)) {
+    if (!std::regex_search(line.text, re)) continue;
+    found.emplace_back(line.record,
+                       Acknowledgement{line.ops_before, fmt::format("{} line {} {}", output_stream_name(line.stream),
+                                                                    quoted(line.text), after(trace, line.ops_before))});
+  }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [r, ack] : found) out.push_back(std::move(ack));
   return Status::ok();
 }
 

@@ -88,6 +88,9 @@ class RunHistory {
   // moment <= `moment` (its content and its existence at `path`), or
   // nullptr.  For file-scoped checkers.
   virtual const Acknowledgement* latest_file_sync(std::string_view path, std::size_t moment) const = 0;
+  // Every moment at which some acknowledgement (output, mark or file sync)
+  // takes effect, ascending: between two of them the promises are the same.
+  virtual std::vector<std::size_t> promise_moments() const = 0;
   // The latest acknowledgement from output or marks at a moment <= `moment`.
   const Acknowledgement* latest_acknowledgement(std::size_t moment) const;
 };

@@ -299,10 +299,13 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   std::uint64_t here = 0, quota = 0;
   std::size_t point = 0;
   bool point_exhaustive = false;
+  std::uint64_t epoch_salt = 0;
   const auto hand_on = [&](const Candidate& c) {
     ++summary.generated;
     if (!c.deviations.empty()) ++summary.deviating;
-    const StateKey key = key_of(walk, c);
+    StateKey key = key_of(walk, c);
+    key.lo ^= epoch_salt;
+    key.hi ^= epoch_salt * 0x9e3779b97f4a7c15ull;
     if (seen.insert(key)) {
       ++summary.distinct;
       if (options.shards <= 1 || key.lo % options.shards == options.shard) {
@@ -318,6 +321,7 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   for (point = 0; point < n; ++point) {
     walk.advance();
     const PointContext ctx = context(walk);
+    if (point < options.epochs.size()) epoch_salt = options.epochs[point] == 0 ? 0 : Rng(options.epochs[point]).next();
     here = 0;
     quota = quotas[point];
     if (quota < planned[point]) ++summary.capped_points;

@@ -18,10 +18,10 @@
 //     when not even one state per point fits, evenly spaced points get one.
 //     The summary says what was spent and skipped;
 //   - states are deduplicated per model, across crash points, by structural
-//     key (CrashWalk): the first spec that reaches a state names it (ids are
-//     stable for the same trace, model and options) and the state is handed
-//     on once, with the context of that first, earliest crash point (where
-//     the least had been acknowledged);
+//     key (CrashWalk) within one promise epoch (ExploreOptions::epochs): the
+//     first spec that reaches a state in an epoch names it (ids are stable
+//     for the same trace, model and options) and the state is handed on
+//     once per epoch, with the context of its earliest crash point there;
 //   - --shard K/N: every shard generates and deduplicates everything (that is
 //     cheap) but hands on only the distinct states whose key falls in its
 //     shard, so N shards together hand on each distinct state exactly once,
@@ -79,6 +79,11 @@ struct ExploreOptions {
   std::uint32_t window = 8;                      // bounded passes: last N unsynced operations
   std::uint32_t samples = 8;                     // bounded passes: random states per point
   std::uint64_t seed = 0;
+  // Promise epochs, one per crash point (empty: one epoch).  A state met
+  // again in a later epoch is handed on again: promises differ there, so
+  // the same state must be judged with them (a state lost after an
+  // acknowledgement is not excused by having been fine before it).
+  std::vector<std::uint32_t> epochs;
   std::uint32_t shard = 0;   // 0-based shard index ...
   std::uint32_t shards = 1;  // ... of this many
   std::function<void(const ExploreProgress&)> progress;  // every few thousand points, and at the end

@@ -31,4 +31,14 @@ const Acknowledgement* MemoryHistory::latest_file_sync(std::string_view path, st
   return best;
 }
 
+std::vector<std::size_t> MemoryHistory::promise_moments() const {
+  std::vector<std::size_t> out;
+  for (const auto& a : acks_) out.push_back(a.moment);
+  for (const auto& [path, list] : syncs_)
+    for (const auto& a : list) out.push_back(a.moment);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace crashfs

@@ -59,4 +59,14 @@ const Acknowledgement* TraceHistory::latest_file_sync(std::string_view path, std
   return at == list.begin() ? nullptr : &*(at - 1);
 }
 
+std::vector<std::size_t> TraceHistory::promise_moments() const {
+  std::vector<std::size_t> out;
+  for (const auto& a : acks_) out.push_back(a.moment);
+  for (const auto& [path, list] : file_syncs_)
+    for (const auto& a : list) out.push_back(a.moment);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace crashfs

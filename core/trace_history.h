@@ -36,6 +36,7 @@ class TraceHistory : public RunHistory {
   std::shared_ptr<const StateView> state_at(std::size_t moment) const override;
   const std::vector<Acknowledgement>& acknowledgements() const override { return acks_; }
   const Acknowledgement* latest_file_sync(std::string_view path, std::size_t moment) const override;
+  std::vector<std::size_t> promise_moments() const override;
 
  private:
   Explorer& explorer_;
