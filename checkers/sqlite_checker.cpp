@@ -105,15 +105,19 @@ Opened open_and_check(const ScratchSpace& dir, const DbFiles& files) {
   sqlite3_busy_timeout(db.get(), 1000);
   std::string verdict;
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check", -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      if (!verdict.empty()) verdict += "; ";
-      verdict += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    }
-    sqlite3_finalize(stmt);
+  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
+    out.error = fmt::format("cannot read the database: {}", sqlite3_errmsg(db.get()));
+    return out;
   }
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (!verdict.empty()) verdict += "; ";
+    verdict += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  if (rc != SQLITE_DONE) verdict = fmt::format("integrity_check error: {}", sqlite3_errmsg(db.get()));
+  sqlite3_finalize(stmt);
   if (verdict != "ok") {
-    out.error = fmt::format("PRAGMA integrity_check: {}", verdict.empty() ? "no answer" : verdict);
+    out.error = fmt::format("PRAGMA integrity_check: {}", verdict);
     return out;
   }
   ViewDigest digest;

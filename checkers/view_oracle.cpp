@@ -173,10 +173,13 @@ void OracleChecker::check(const CheckContext& ctx, std::vector<Violation>& out) 
       if (sync != nullptr && (ack == nullptr || sync->moment > ack->moment)) ack = sync;
     }
     if (ack == nullptr || seen(unit, got.view, ack->moment, moment)) continue;
+    // A damaged unit whose view the run never showed is reported as damage
+    // (above), not as older than the acknowledgement.
+    if (damaged && !seen(unit, got.view, 0, moment)) continue;
     v.grade = "lost-acked";
     v.reason = fmt::format(
-        "{} reads as it was only before the acknowledgement {}: {}, where the acknowledged version has {}; what "
-        "the program had acknowledged is lost",
+        "{} reads as it was only before the acknowledgement {} (now: {}; acknowledged: {}): what the program "
+        "had acknowledged is lost",
         unit_name(unit), ack->what, got.summary, summary_at(unit, ack->moment));
     v.ops = ops_of(ctx.state, unit);
     out.push_back(std::move(v));

@@ -16,10 +16,16 @@ std::string header(const RunInfo& info, const CheckReport& report) {
   for (const auto& arg : info.command) command += (command.empty() ? "" : " ") + shell_quote(arg);
   std::string checkers;
   for (const auto& c : info.checkers) checkers += (checkers.empty() ? "" : ", ") + c;
-  const bool clean = report.clean() && report.harness_errors.empty();
+  const std::string_view verdict = run_verdict(report);
+  const bool clean = verdict == "clean";
+  const std::string badge = verdict == "violation"      ? fmt::format("{} violations", report.total_violations)
+                            : verdict == "inconclusive" ? std::string("inconclusive")
+                            : verdict == "harness-error" ? std::string("harness error")
+                                                         : std::string("clean");
   std::string out = fmt::format("<header><h1>crashfs report <span class=\"badge {}\">{}</span></h1>\n",
-                                clean ? "clean" : "violation",
-                                clean ? "clean" : fmt::format("{} violations", report.total_violations));
+                                clean ? "clean" : "violation", badge);
+  if (!report.inconclusive.empty())
+    out += fmt::format("<p class=\"meta\">inconclusive: {}</p>\n", markup_text(verdict_line(report)));
   out += fmt::format("<p class=\"meta\">trace <code>{}</code></p>\n", markup_text(info.trace_path));
   if (!command.empty())
     out += fmt::format("<p class=\"meta\">command <code>{}</code> (exit {})</p>\n", markup_text(command),
@@ -33,11 +39,13 @@ std::string summary_section(const CheckReport& report) {
                     "<th>checker</th><th>states checked</th><th>violating states</th><th>violations</th>"
                     "<th>verdict</th></tr></thead><tbody>\n";
   for (const auto& [cell, v] : report.cells) {
-    const bool bad = v.violations != 0;
+    // An inconclusive cell is shown as a failure: nothing was really checked.
+    const bool bad = v.violations != 0 || !v.inconclusive.empty();
+    const char* word = v.violations != 0 ? "violation" : !v.inconclusive.empty() ? "inconclusive" : "clean";
     out += fmt::format("<tr class=\"cell {}\"><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
                        "<td class=\"num\">{}</td><td><span class=\"badge {}\">{}</span></td></tr>\n",
                        bad ? "violation" : "clean", to_string(cell.first), markup_text(cell.second), v.states_checked,
-                       v.violating_states, v.violations, bad ? "violation" : "clean", bad ? "violation" : "clean");
+                       v.violating_states, v.violations, bad ? "violation" : "clean", word);
   }
   out += "</tbody></table>\n<h3 class=\"sub\">Exploration</h3>\n<table class=\"explore\"><thead><tr><th>model</th><th>crash points</th><th>exploration</th>"
          "<th>states generated</th><th>distinct</th><th>checked</th></tr></thead><tbody>\n";

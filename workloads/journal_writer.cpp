@@ -23,6 +23,17 @@
 //                            fsynced after creation, so acked entries survive
 //                            a power loss.  With --abort-after N the writer
 //                            is killed mid-way through entry N.  Exit 1.
+//                            --no-dir-fsync leaves the new file's directory
+//                            entry unsynced: every fdatasync returns, yet a
+//                            power loss may lose the whole file.
+//   --variant placeholder    one writer; each entry as a zero frame head (a
+//                            placeholder), then the payload, then the real
+//                            head patched in with pwrite() at the entry's
+//                            offset.  Killed between payload and patch, the
+//                            file holds a zero-length "entry" the writer
+//                            never wrote (length-prefixed formats).  With
+//                            --datasync, fdatasync() after the payload and
+//                            after the patch, then "ack N".
 //
 // Formats (the matching checker is --checker journal:FORMAT@FILE):
 //   u32le         u32 LE payload length, payload
@@ -162,6 +173,15 @@ class File {
       bytes.remove_prefix(static_cast<std::size_t>(n));
     }
   }
+  void pwrite(std::string_view bytes, std::uint64_t offset) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) fail("pwrite " + path_ + ": " + std::strerror(errno));
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+      offset += static_cast<std::uint64_t>(n);
+    }
+  }
   void datasync() {
     if (::fdatasync(fd_) != 0) fail("fdatasync " + path_ + ": " + std::strerror(errno));
   }
@@ -189,6 +209,8 @@ struct Options {
   unsigned threads = 4;
   std::uint32_t entries = 16;
   std::uint32_t abort_after = 0;  // 0: no abort
+  bool no_dir_fsync = false;      // acked: leave the file's directory entry unsynced
+  bool datasync = false;          // placeholder: fdatasync after the payload and after the patch
 };
 
 // ---- locked ----------------------------------------------------------------
@@ -336,7 +358,7 @@ int run_single_writer(const Options& o, const Format& format, File& file) {
 int run_acked(const Options& o, const Format& format, File& file) {
   const std::uint32_t total = o.abort_after ? o.abort_after : o.entries;
   file.datasync();  // the header, if any
-  file.sync_directory();
+  if (!o.no_dir_fsync) file.sync_directory();
   for (std::uint32_t k = 0; k < total; ++k) {
     const Entry e = format.entry(k);
     file.write(e.head);
@@ -353,20 +375,47 @@ int run_acked(const Options& o, const Format& format, File& file) {
   return 1;
 }
 
+// ---- placeholder -----------------------------------------------------------
+
+int run_placeholder(const Options& o, const Format& format, File& file) {
+  std::uint64_t offset = 0;
+  for (const auto& chunk : format.header()) offset += chunk.size();
+  for (std::uint32_t k = 0; k < o.entries; ++k) {
+    const Entry e = format.entry(k);
+    file.write(std::string(e.head.size(), '\0'));  // the placeholder
+    std::uint64_t size = e.head.size();
+    for (const auto& piece : e.pieces) {
+      file.write(piece);
+      size += piece.size();
+    }
+    if (o.datasync) file.datasync();
+    file.pwrite(e.head, offset);  // the real length, patched in
+    if (o.datasync) {
+      file.datasync();
+      std::printf("ack %u\n", k);
+      std::fflush(stdout);
+    }
+    offset += size;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Appends a length-prefixed journal the way the Shake incident's writers did (see workloads/journal/README.md)"};
   Options o;
-  app.add_option("--variant", o.variant, "locked | single-writer | acked")
+  app.add_option("--variant", o.variant, "locked | single-writer | acked | placeholder")
       ->required()
-      ->check(CLI::IsMember({"locked", "single-writer", "acked"}));
+      ->check(CLI::IsMember({"locked", "single-writer", "acked", "placeholder"}));
   app.add_option("--format", o.format, "u32le | u32le+crc32c | shake")->required();
   app.add_option("--out", o.out, "journal file to create (truncated if it exists)")->required();
   app.add_option("--threads", o.threads, "writer threads (locked) or producer threads (single-writer)")
       ->check(CLI::Range(1u, 64u));
   app.add_option("--entries", o.entries, "entries to write when not aborting")->check(CLI::Range(1u, 1000000u));
   app.add_option("--abort-after", o.abort_after, "abort the run after this many entries (0: never)");
+  app.add_flag("--no-dir-fsync", o.no_dir_fsync, "acked: do not fsync the directory after creating the file");
+  app.add_flag("--datasync", o.datasync, "placeholder: fdatasync after the payload and after the length patch, then ack");
   try {
     app.parse(argc, argv);
     if (o.variant == "locked" && o.abort_after && o.threads < 3)
@@ -376,6 +425,7 @@ int main(int argc, char** argv) {
     for (const auto& chunk : format.header()) file.write(chunk);
     if (o.variant == "locked") return LockedRun(o, format, file).run();
     if (o.variant == "single-writer") return run_single_writer(o, format, file);
+    if (o.variant == "placeholder") return run_placeholder(o, format, file);
     return run_acked(o, format, file);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);

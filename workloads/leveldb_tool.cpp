@@ -13,9 +13,12 @@
 //       deterministic function of the key ("KEY=" then letters), so a
 //       reader can tell a damaged value from a whole one.
 //   leveldb_tool dump DB
-//       Opens DB with create_if_missing = false and paranoid_checks = true
-//       (corruption is an error, as a careful application would open it)
-//       and prints every key=value in key order, one per line.  A database
+//       Opens DB as the writer opens it, create_if_missing = true (a
+//       database whose CURRENT file never appeared reads as the empty
+//       database the application would then find), with paranoid_checks =
+//       true (corruption is an error, as a careful application would open
+//       it), and prints every key=value in key order, one per line.  Run it
+//       on a copy: opening may write (a crash-state copy is thrown away).  A database
 //       that cannot be opened or read is an error with LevelDB's message.
 //
 // Exit status: 0 done; 1 LevelDB refused (open, put or read failed; the
@@ -83,7 +86,7 @@ int put(const std::string& db_path, std::uint64_t unsynced, std::uint64_t synced
 
 int dump(const std::string& db_path) {
   leveldb::Options options;
-  options.create_if_missing = false;
+  options.create_if_missing = true;
   options.paranoid_checks = true;
   leveldb::DB* raw = nullptr;
   leveldb::Status status = leveldb::DB::Open(options, db_path, &raw);

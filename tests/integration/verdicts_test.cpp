@@ -1,0 +1,106 @@
+// Honest verdicts on small writers: what the journal checker must see
+// under process kill and power loss, and the exit codes of runs that could
+// not check what they claim to (README, exit codes).
+#include <boost/test/unit_test.hpp>
+
+#include "tests/integration/verdict_run.h"
+
+using namespace crashfs::test;
+
+namespace {
+
+std::vector<std::string> journal_writer(const std::string& variant, const std::string& format,
+                                        std::vector<std::string> extra) {
+  std::vector<std::string> cmd = {workload("journal_writer"), "--variant", variant, "--format", format, "--out",
+                                  "data.log"};
+  cmd.insert(cmd.end(), extra.begin(), extra.end());
+  return cmd;
+}
+
+}  // namespace
+
+// Killed between the payload and the length patch, the file holds a
+// zero-length entry: u32le's reader accepts it (an empty entry), but the
+// writer never completed an empty entry there.
+BOOST_AUTO_TEST_CASE(a_zero_placeholder_read_as_an_empty_entry_is_a_violation_under_process_kill) {
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(dir, {"--checker", "journal:u32le@data.log", "--model", "process-kill", "--no-explain"},
+                                        journal_writer("placeholder", "u32le", {"--entries", "3"}));
+  BOOST_TEST(v.verdict("process-kill") == "violation");
+  bool named = false;
+  for (const auto& x : v.report["violations"])
+    if (x["reason"].get<std::string>().find("not the entry the writer completed") != std::string::npos) named = true;
+  BOOST_TEST(named, v.report["violations"].dump(1).substr(0, 2000));
+}
+
+// Each entry fdatasync'd and acknowledged, but the new file's directory
+// entry never synced: a power loss may take the whole file with every
+// acknowledged entry.  A process kill cannot.  (A checksummed format, so
+// that torn entries are detected and only the lost file is at issue.)
+BOOST_AUTO_TEST_CASE(a_new_journal_without_a_directory_fsync_loses_acknowledged_entries_on_power_loss) {
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(
+      dir, {"--checker", "journal:u32le+crc32c@data.log", "--model", "process-kill", "--model", "posix", "--no-explain"},
+      journal_writer("acked", "u32le+crc32c", {"--entries", "3", "--no-dir-fsync"}));
+  BOOST_TEST(v.verdict("process-kill") == "clean");
+  BOOST_TEST(v.verdict("posix") == "violation");
+  BOOST_TEST(v.grades("posix") == std::set<std::string>{"lost-acked"});
+  // With the directory fsync (the acked variant's default) it is clean.
+  TempDir dir2;
+  const VerdictRun synced = crashfs_verdicts(
+      dir2, {"--checker", "journal:u32le+crc32c@data.log", "--model", "posix", "--no-explain"},
+      journal_writer("acked", "u32le+crc32c", {"--entries", "3"}));
+  BOOST_TEST(synced.verdict("posix") == "clean", synced.report["violations"].dump(1).substr(0, 2000));
+}
+
+BOOST_AUTO_TEST_CASE(a_workload_that_cannot_be_started_is_a_usage_error_naming_it) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "work");
+  const RunResult r = run({CRASHFS_BINARY, "run", "--dir", dir / "work", "--trace", dir / "t.trace", "--checker", "pyc",
+                           "--", "no-such-program-xyz", "arg"});
+  BOOST_TEST(r.exit_code == 2, r.describe());
+  BOOST_TEST(r.err.find("no-such-program-xyz") != std::string::npos, r.err);
+  BOOST_TEST(r.err.find("command not found") != std::string::npos, r.err);
+}
+
+BOOST_AUTO_TEST_CASE(a_workload_that_fails_after_its_work_is_checked_and_the_report_says_so) {
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(dir, {"--checker", "atomic@a.conf", "--model", "process-kill", "--no-explain"},
+                                        {"sh", "-c", "echo x > a.tmp && mv a.tmp a.conf; exit 3"});
+  BOOST_TEST(v.run.exit_code == 0, v.run.describe());
+  BOOST_TEST(v.report["command_exit"] == 3);
+  BOOST_TEST(v.run.out.find("the workload exited 3") != std::string::npos, v.run.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_run_that_changed_nothing_is_inconclusive_not_clean) {
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(dir, {"--checker", "pyc", "--no-explain"}, {"true"}, {4});
+  BOOST_TEST(v.report["verdict"] == "inconclusive");
+  BOOST_TEST(v.report["reason"].get<std::string>().find("no crash state was checked") != std::string::npos,
+             v.report["reason"]);
+  BOOST_TEST(v.run.out.find("verdict: INCONCLUSIVE") != std::string::npos, v.run.out);
+}
+
+BOOST_AUTO_TEST_CASE(a_glob_that_matched_no_file_is_inconclusive_and_names_the_files_written) {
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(dir, {"--checker", "journal:u32le@*.log", "--no-explain"},
+                                        {"sh", "-c", "echo x > data.jnl; echo y > other.txt"}, {4});
+  BOOST_TEST(v.report["verdict"] == "inconclusive");
+  const std::string reason = v.report["reason"];
+  BOOST_TEST(reason.find("files matching *.log") != std::string::npos, reason);
+  BOOST_TEST(reason.find("data.jnl") != std::string::npos, reason);
+  BOOST_TEST(reason.find("other.txt") != std::string::npos, reason);
+  for (const auto& cell : v.report["verdicts"]) BOOST_TEST(cell["verdict"] == "inconclusive");
+}
+
+BOOST_AUTO_TEST_CASE(a_model_the_cap_cut_down_to_whole_operations_is_inconclusive) {
+  // ext4-ordered's first state at a point is "every operation whole": one
+  // state per model leaves nothing a power loss could have lost.
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(
+      dir, {"--checker", "atomic@a.conf", "--model", "ext4-ordered", "--max-states", "1", "--no-explain"},
+      {"sh", "-c", "printf 'one\\n' > a.conf.tmp; mv a.conf.tmp a.conf"}, {4});
+  BOOST_TEST(v.report["verdict"] == "inconclusive");
+  BOOST_TEST(v.report["reason"].get<std::string>().find("raise --max-states") != std::string::npos, v.report["reason"]);
+  BOOST_TEST(v.report["summary"]["models"][0]["generated"] == 1);
+}
