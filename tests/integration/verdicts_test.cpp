@@ -3,6 +3,8 @@
 // not check what they claim to (README, exit codes).
 #include <boost/test/unit_test.hpp>
 
+#include <sstream>
+
 #include "tests/integration/verdict_run.h"
 
 using namespace crashfs::test;
@@ -103,4 +105,27 @@ BOOST_AUTO_TEST_CASE(a_model_the_cap_cut_down_to_whole_operations_is_inconclusiv
   BOOST_TEST(v.report["verdict"] == "inconclusive");
   BOOST_TEST(v.report["reason"].get<std::string>().find("raise --max-states") != std::string::npos, v.report["reason"]);
   BOOST_TEST(v.report["summary"]["models"][0]["generated"] == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_command_checker_gets_the_replayable_id_of_each_state) {
+  TempDir dir;
+  const std::string ids = dir / "ids.txt";
+  const VerdictRun v = crashfs_verdicts(
+      dir, {"--checker", "cmd:echo \"$CRASHFS_STATE_ID\" >> " + ids, "--model", "process-kill", "--model", "posix",
+            "--no-explain"},
+      {"sh", "-c", "echo one > a.tmp && mv a.tmp a.conf"});
+  const std::string text = read_file(ids);
+  BOOST_TEST(text.find("process-kill@") != std::string::npos, text);
+  BOOST_TEST(text.find("posix@") != std::string::npos, text);
+  // Every id names a state crashfs replay rebuilds.
+  std::istringstream lines(text);
+  std::string id;
+  int replayed = 0;
+  while (std::getline(lines, id) && replayed < 5) {
+    if (id == "initial") continue;
+    const std::string out = dir / ("replay-" + std::to_string(replayed++));
+    const RunResult r = run({CRASHFS_BINARY, "replay", dir / "run.trace", "--state", id, "--out", out});
+    BOOST_TEST(r.exit_code == 0, id << ": " << r.describe());
+  }
+  BOOST_TEST(replayed > 0);
 }
