@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(chromium_renders_summary_group_hex_view_and_timeline) {
   BOOST_TEST(d.find("<select id=\"case-select\"") != std::string::npos);
   BOOST_TEST(d.find("<pre class=\"hex\">") != std::string::npos);
   BOOST_TEST(count(d, "<tr class=\"op") == s.trace.ops().size());
-  BOOST_TEST(d.find("class=\"op dur\"") != std::string::npos);
+  BOOST_TEST(d.find("class=\"op dur") != std::string::npos);  // a durability row (maybe also a crash point)
   BOOST_TEST(d.find("op crash") != std::string::npos);
   BOOST_TEST(d.find("<img") == std::string::npos);  // the hostile name stayed text
 
