@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness.h"
+#include "tests/integration/harness.h"
 
 using namespace crashfs::test;
 using nlohmann::json;

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <functional>
 
-#include "harness.h"
+#include "tests/integration/harness.h"
 
 using namespace crashfs;
 using namespace crashfs::test;

@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#include "harness.h"
+#include "tests/integration/harness.h"
 
 using namespace crashfs;
 using namespace crashfs::test;

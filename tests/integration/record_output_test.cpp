@@ -9,7 +9,7 @@
 
 #include "core/output_lines.h"
 #include "core/trace.h"
-#include "harness.h"
+#include "tests/integration/harness.h"
 
 using namespace crashfs;
 using namespace crashfs::test;

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness.h"
+#include "tests/integration/harness.h"
 
 using namespace crashfs;
 using namespace crashfs::test;

@@ -9,7 +9,7 @@
 // pycs with the real interpreters once and wrote the oracle's verdict of
 // every case to expected_verdicts.txt (format documented there).  The live
 // comparison with the interpreters themselves is the integration test
-// tests/integration/pyc_interpreter_agreement_test.cpp.
+// tests/unmounted/pyc_interpreter_agreement_test.cpp.
 #include <boost/test/unit_test.hpp>
 
 #include <fstream>

@@ -1,7 +1,7 @@
 // The harness itself: the tools other tests rely on must be able to fail.
 #include <sys/stat.h>
 
-#include "harness.h"
+#include "tests/common/harness.h"
 
 using namespace crashfs::test;
 

@@ -1,6 +1,6 @@
 """Imports one module over and over, each time with a differently damaged
 pyc in place, and reports what the real interpreter did.  Runs under
-Python 2.7 and 3.x.  Driven by tests/integration/pyc_interpreter_agreement_test.cpp.
+Python 2.7 and 3.x.  Driven by tests/unmounted/pyc_interpreter_agreement_test.cpp.
 
     import_driver.py prepare DIR MODULE
         compiles DIR/MODULE.py the way the interpreter's import does and

@@ -6,7 +6,7 @@
 // "recompiled" / "loads" exactly when the interpreter recompiles / loads.
 //
 // No mount.  One driver process per interpreter and module loads the module
-// once per damaged pyc (tests/integration/pyc/import_driver.py, which
+// once per damaged pyc (tests/unmounted/pyc/import_driver.py, which
 // documents how): the import system's own loader runs (header checks,
 // marshal, code object creation, fallback recompilation) but not the
 // module, so damaged bytecode that loads never runs: what it would do is
@@ -51,7 +51,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::string kSourceDir = CRASHFS_SOURCE_DIR;
-const std::string kDriver = kSourceDir + "/tests/integration/pyc/import_driver.py";
+const std::string kDriver = kSourceDir + "/tests/unmounted/pyc/import_driver.py";
 constexpr int kCaseTimeoutMs = 10'000;
 
 std::string slurp(const std::string& path) {

@@ -1,7 +1,7 @@
 // `crashfs replay` and `crashfs explore` on hand-made traces: states land in
 // the target directory and nowhere else, whatever names the trace holds;
 // errors leave nothing half-made and exit with the documented codes.
-#include "tests/integration/harness.h"
+#include "tests/common/harness.h"
 
 #include <unistd.h>
 

@@ -1,6 +1,6 @@
 // `crashfs show`: one crash state, compared with the crash-free run, and
 // where one file's bytes came from; its errors are clear and exit 2.
-#include "tests/integration/harness.h"
+#include "tests/common/harness.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
