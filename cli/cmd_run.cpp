@@ -29,6 +29,7 @@
 #include "cli/explore_args.h"
 #include "host/directory_base_content.h"
 #include "core/acknowledgements.h"
+#include "core/content_hash.h"
 #include "core/trace_history.h"
 #include "host/exit_codes.h"
 #include "host/record_session.h"
@@ -106,6 +107,24 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
 };
 
+// The options that decide which states are checked and how they are
+// judged: shard reports are merged only when these agree.
+nlohmann::json report_options(const CheckArgs& args, const ExploreOptions& explore) {
+  std::vector<std::string> models;
+  for (ModelKind m : explore.models) models.emplace_back(to_string(m));
+  return {{"models", models},
+          {"sector", explore.sector},
+          {"max_states", explore.max_states},
+          {"seed", explore.seed},
+          {"window", explore.window},
+          {"samples", explore.samples},
+          {"checkers", args.checkers},
+          {"ack", args.acks},
+          {"keep", args.keep},
+          {"explain", !args.no_explain},
+          {"max_fsync_checks", args.max_fsync_checks}};
+}
+
 int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, const char* who) {
   std::vector<CheckerSpec> specs;
   if (Status st = parse_checker_specs(args.checkers, specs); !st) {
@@ -142,6 +161,9 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   }
   info.acknowledgements = acks.size();
   info.ack_patterns = args.acks;
+  info.trace_digest = hash_bytes(file.bytes()).hex();
+  info.options = report_options(args, explore);
+  if (explore.shards > 1) info.shard = fmt::format("{}/{}", explore.shard + 1, explore.shards);
   TraceHistory history(explorer, std::move(acks));
 
   host::ReplayingCommandRunner command_runner(explorer, base ? base->fd() : -1);  // outlives the checkers below

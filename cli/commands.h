@@ -16,10 +16,13 @@ using namespace crashfs::host;
 void add_dump_command(CLI::App& app, int& exit_code);
 void add_record_command(CLI::App& app, int& exit_code);
 void add_unmount_command(CLI::App& app, int& exit_code);
+void add_mount_command(CLI::App& app, int& exit_code);  // mount, status, mark
 void add_explore_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_show_command(CLI::App& app, int& exit_code);
+void add_view_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
+void add_merge_command(CLI::App& app, int& exit_code);
 
 }  // namespace crashfs::cli

@@ -17,12 +17,15 @@ int main(int argc, char** argv) {
   int exit_code = crashfs::kExitOk;
   crashfs::cli::add_run_command(app, exit_code);
   crashfs::cli::add_check_command(app, exit_code);
+  crashfs::cli::add_merge_command(app, exit_code);
   crashfs::cli::add_record_command(app, exit_code);
   crashfs::cli::add_dump_command(app, exit_code);
+  crashfs::cli::add_mount_command(app, exit_code);
   crashfs::cli::add_unmount_command(app, exit_code);
   crashfs::cli::add_explore_command(app, exit_code);
   crashfs::cli::add_replay_command(app, exit_code);
   crashfs::cli::add_show_command(app, exit_code);
+  crashfs::cli::add_view_command(app, exit_code);
 
   app.parse_complete_callback([&] { spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info); });
   try {

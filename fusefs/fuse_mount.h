@@ -17,6 +17,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "fusefs/fuse_api.h"
 #include "fusefs/request_loop.h"
 
 struct fuse_session;
@@ -33,6 +34,12 @@ class FuseMount {
 
   // Mounts `fs` over `dir`.  `fs` must outlive the FuseMount.
   static Status mount(RecordingFs& fs, const std::string& dir, std::unique_ptr<FuseMount>& out);
+  // Mounts another file system (`ops` with `userdata`, which must outlive
+  // the FuseMount) over `dir` with `options` ("-o" list) added to
+  // fsname=crashfs,subtype=crashfs (so `crashfs unmount` knows it), served
+  // by `threads` workers.
+  static Status mount_ops(const fuse_lowlevel_ops& ops, void* userdata, const std::string& dir,
+                          const std::string& options, int threads, std::unique_ptr<FuseMount>& out);
 
   // Starts serving requests (returns at once).
   void serve();
@@ -43,6 +50,7 @@ class FuseMount {
   FuseMount() = default;
 
   fuse_session* session_ = nullptr;
+  int threads_ = 8;
   std::unique_ptr<RequestLoop> loop_;
   bool mounted_ = false;
 };

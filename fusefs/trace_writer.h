@@ -65,7 +65,8 @@ class TraceWriter {
   // readable whatever happened before.
   Status close();
 
-  std::uint64_t records() const { return records_; }
+  // Safe to read from any thread (a status report while handlers append).
+  std::uint64_t records() const { return records_.load(std::memory_order_relaxed); }
   // Bytes written to the file so far.
   std::uint64_t bytes() const { return bytes_.load(); }
   const Status& failure() const;
@@ -83,7 +84,7 @@ class TraceWriter {
   int fd_ = -1;
   std::string path_;
   Seq next_seq_ = 1;
-  std::uint64_t records_ = 0;
+  std::atomic<std::uint64_t> records_{0};
   std::atomic<std::uint64_t> bytes_{0};
   std::uint64_t dev_ = 0;
   std::uint64_t ino_ = 0;

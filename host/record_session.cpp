@@ -41,12 +41,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "fusefs/fuse_mount.h"
-#include "fusefs/recording_fs.h"
+#include "fusefs/output_nodes.h"
 #include "fusefs/trace_writer.h"
 #include "host/exit_codes.h"
-#include "host/mount_table.h"
 #include "host/record_child.h"
+#include "host/recording_mount.h"
 
 namespace crashfs::host {
 namespace {
@@ -60,12 +59,6 @@ RecordResult fail(const RecordOptions& opt, int code, const std::string& message
   result.command_not_found = code == kExitCommandNotFound;
   result.error = result.command_not_found ? kExitUsage : code;
   return result;
-}
-
-std::string describe_size(std::uint64_t bytes) {
-  if (bytes < 10 * 1024) return fmt::format("{} B", bytes);
-  if (bytes < 10 * 1024 * 1024) return fmt::format("{:.1f} KiB", bytes / 1024.0);
-  return fmt::format("{:.1f} MiB", bytes / (1024.0 * 1024.0));
 }
 
 int exit_status_of(int wait_status) {
@@ -118,15 +111,6 @@ int wait_for_command(pid_t child, const sigset_t& blocked, const std::function<v
   }
 }
 
-std::string session_json(const std::string& dir, const std::vector<std::string>& command) {
-  nlohmann::json j;
-  j["dir"] = dir;
-  j["command"] = command;
-  j["crashfs"] = "0.1.0";
-  j["started_ns"] = fusefs::realtime_ns();
-  return j.dump();
-}
-
 // Log lines go to stderr: stdout belongs to the command.
 void log_to_stderr() {
   const auto level = spdlog::default_logger()->level();
@@ -141,62 +125,28 @@ void log_to_stderr() {
 RecordResult record_workload(const RecordOptions& opt) {
   ensure_standard_fds();
   log_to_stderr();
-  // --- Validate everything before touching the mount table. ---
-  char resolved[PATH_MAX];
-  if (realpath(opt.dir.c_str(), resolved) == nullptr) {
-    const int err = errno;
-    if (err == ENOTCONN) {
-      return fail(opt, kExitUsage, fmt::format("{}: a dead mount (transport endpoint is not connected): clear it with "
-                                          "`crashfs unmount {}`",
-                                          opt.dir, opt.dir));
-    }
-    return fail(opt, kExitUsage, fmt::format("directory {} does not exist ({}): create it or pass an existing --dir",
-                                        opt.dir, std::strerror(err)));
-  }
-  const std::string dir = resolved;
-  struct stat dir_st {};
-  if (stat(dir.c_str(), &dir_st) != 0 || !S_ISDIR(dir_st.st_mode)) {
-    return fail(opt, kExitUsage, fmt::format("{} is not a directory: pass a directory with --dir", dir));
-  }
-  if (access("/dev/fuse", R_OK | W_OK) != 0) {
-    if (errno == EACCES || errno == EPERM) {
-      return fail(opt, kExitUsage,
-                  "FUSE is not available to this user: /dev/fuse is not readable and writable by it; run crashfs "
-                  "as root, or give the user access to /dev/fuse (e.g. chmod 0666 /dev/fuse)");
-    }
-    return fail(opt, kExitUsage, fmt::format("FUSE is not available: /dev/fuse {}; load the fuse module (modprobe fuse) "
-                                        "or run the container with --device /dev/fuse",
-                                        errno == ENOENT ? "missing" : std::strerror(errno)));
-  }
-  if (crashfs_mounts_at(dir) > 0) {
-    return fail(opt, kExitUsage, fmt::format("{} is already a crashfs mount (another recording, or a leftover: "
-                                        "`crashfs unmount {}` clears it)",
-                                        dir, dir));
-  }
-  if (!command_exists(opt.command.front(), dir)) {
-    return fail(opt, kExitCommandNotFound, fmt::format("{}: command not found (looked in PATH; relative paths are "
-                                                  "relative to {})",
-                                                  opt.command.front(), dir));
-  }
-  std::unique_ptr<fusefs::TraceWriter> writer;
-  if (!opt.no_record) {
-    writer = std::make_unique<fusefs::TraceWriter>();
-    if (Status st = writer->open(opt.trace); !st) return fail(opt, kExitUsage, st.message());
-  }
-  const int root_fd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return fail(opt, kExitUsage, fmt::format("cannot open {}: {}", dir, std::strerror(errno)));
-
-  fusefs::FsOptions fs_options;
-  fs_options.real_fsync = opt.real_fsync;
+  MountOptions mount_options;
+  mount_options.dir = opt.dir;
+  mount_options.trace = opt.trace;
+  mount_options.no_record = opt.no_record;
+  mount_options.real_fsync = opt.real_fsync;
+  mount_options.capture_output = true;
+  mount_options.command = opt.command;
+  RecordingMount recording;
+  // Validates everything before touching the mount table; the session
+  // record names the resolved directory.
+  MountError error = recording.prepare(mount_options, [&](const std::string& dir) -> MountError {
+    if (command_exists(opt.command.front(), dir)) return {};
+    return MountError{kExitCommandNotFound,
+                      fmt::format("{}: command not found (looked in PATH; relative paths are relative to {})",
+                                  opt.command.front(), dir)};
+  });
+  if (error) return fail(opt, error.code, error.message);
+  const std::string& dir = recording.dir();
   std::vector<StdioCapture> capture;
-  if (writer) {
-    fs_options.capture_output = true;
-    fs_options.forward_stdout = STDOUT_FILENO;
-    fs_options.forward_stderr = STDERR_FILENO;
+  if (recording.recording()) {
     capture = {{fusefs::kStdoutName, STDOUT_FILENO}, {fusefs::kStderrName, STDERR_FILENO}};
   }
-  fusefs::RecordingFs fs(root_fd, writer.get(), fs_options);
-  if (Status st = fs.begin(session_json(dir, opt.command)); !st) return fail(opt, kExitUsage, st.message());
 
   // --- The child, forked while crashfs is still single-threaded. ---
   sigset_t blocked;
@@ -208,25 +158,11 @@ RecordResult record_workload(const RecordOptions& opt) {
   if (Status st = child.spawn(opt.command, dir, original_mask, std::move(capture)); !st) {
     return fail(opt, kExitUsage, st.message());
   }
-
-  // The kernel already applied the caller's umask to every mode it sends.
-  umask(0);
-  // crashfs keeps a descriptor per node the kernel knows (as passthrough_hp
-  // does) and one per writer thread (process_table.h): the usual soft limit
-  // of 1024 would fail a big tree with EMFILE.  The workload, forked above,
-  // keeps its own limit.
-  if (rlimit lim{}; getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) spdlog::debug("crashfs: cannot raise the descriptor limit");
-  }
-
-  std::unique_ptr<fusefs::FuseMount> mount;
-  if (Status st = fusefs::FuseMount::mount(fs, dir, mount); !st) {
+  if (MountError e = recording.mount()) {
     child.abandon();
     waitpid(child.pid(), nullptr, 0);
-    return fail(opt, kExitUsage, st.message());
+    return fail(opt, e.code, e.message);
   }
-  mount->serve();
 
   const auto started = std::chrono::steady_clock::now();
   int wait_status;
@@ -235,20 +171,19 @@ RecordResult record_workload(const RecordOptions& opt) {
     TerminalForeground foreground(child.pid());
     started_child = child.start();
     // Buffered records go to the trace writer every 200 ms (trace_writer.h).
-    wait_status = wait_for_command(child.pid(), blocked, [&fs] { (void)fs.push_trace(); });
+    wait_status = wait_for_command(child.pid(), blocked, [&recording] { recording.tick(); });
     if (started_child.exec_error != 0) {
       fmt::print(stderr, "crashfs record: cannot run {}: {}\n", opt.command.front(),
                  std::strerror(started_child.exec_error));
     }
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-  if (!fs.wait_until_released(kReleaseWait)) {
+  const MountError finished = recording.finish(kReleaseWait);
+  if (recording.unreleased() > 0) {
     spdlog::warn("crashfs record: {} file(s) still open on the mount after the command exited (background "
                  "processes?): their release is not recorded",
-                 fs.open_files());
+                 recording.unreleased());
   }
-  mount->stop();
   if (started_child.capture_error != 0) {
     return fail(opt, kExitHarness,
                 fmt::format("{} was not run: cannot open {}/{} on the mount to capture its output: {}",
@@ -256,18 +191,14 @@ RecordResult record_workload(const RecordOptions& opt) {
                             std::strerror(started_child.capture_error)));
   }
   const int code = exit_status_of(wait_status);
-  if (!writer) {
+  if (!recording.recording()) {
     fmt::print(stderr, "crashfs record: {} exited {} after {:.2f} s (nothing recorded: --no-record)\n",
                opt.command.front(), code, seconds);
     return RecordResult{kExitOk, false, code};
   }
-  const Status closed = writer->close();
-  if (!fs.failure() || !closed) {
-    return fail(opt, kExitHarness, fmt::format("the trace is incomplete: {}", !fs.failure() ? fs.failure().message()
-                                                                                        : closed.message()));
-  }
+  if (finished) return fail(opt, finished.code, finished.message);
   fmt::print(stderr, "crashfs record: {} exited {} after {:.2f} s; {} records, {} in {}\n", opt.command.front(),
-             code, seconds, writer->records(), describe_size(writer->bytes()), opt.trace);
+             code, seconds, recording.records(), describe_size(recording.bytes()), opt.trace);
   return RecordResult{kExitOk, false, code};
 }
 

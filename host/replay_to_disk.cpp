@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "host/beneath.h"
+#include "host/mentioned_entries.h"
 
 namespace crashfs::host {
 namespace {
@@ -71,30 +72,8 @@ void remove_tree(int dirfd, const char* name) {
 class DiskWriter {
  public:
   DiskWriter(StateBuilder& builder, const FsImage& image, const ReplayOptions& options, ReplayStats& stats)
-      : builder_(builder), image_(image), options_(options), stats_(stats) {
-    for (const Record& rec : builder.index().trace().records()) {
-      switch (rec.type) {
-        case RecordType::kKnown:
-        case RecordType::kCreate:
-        case RecordType::kMkdir:
-        case RecordType::kMknod:
-        case RecordType::kSymlink:
-        case RecordType::kUnlink:
-        case RecordType::kRmdir:
-          known_.emplace(rec.parent, rec.name);
-          break;
-        case RecordType::kRename:
-          known_.emplace(rec.parent, rec.name);
-          known_.emplace(rec.new_parent, rec.new_name);
-          break;
-        case RecordType::kLink:
-          known_.emplace(rec.new_parent, rec.new_name);
-          break;
-        default:
-          break;
-      }
-    }
-  }
+      : builder_(builder), image_(image), options_(options), stats_(stats),
+        known_(mentioned_entries(builder.index().trace())) {}
 
   Status write_root(int root_fd) {
     const FsNode* root = image_.node(kRootNode);
@@ -333,7 +312,7 @@ class DiskWriter {
   const FsImage& image_;
   const ReplayOptions& options_;
   ReplayStats& stats_;
-  std::set<std::pair<NodeId, std::string_view>> known_;
+  MentionedEntries known_;
   std::unordered_map<NodeId, std::string> written_;
 };
 

@@ -19,6 +19,8 @@ class TraceFile {
   Status open(const std::string& path);
   const Trace& trace() const { return trace_; }
   const std::string& path() const { return path_; }
+  // The file's bytes (for a content digest).
+  std::string_view bytes() const { return file_.bytes(); }
 
   // The exit code for a failed open(): kExitHarness for a damaged trace,
   // kExitUsage for a file that cannot be read.

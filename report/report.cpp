@@ -66,6 +66,9 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const
   j["checkers"] = info.checkers;
   j["ack"] = info.ack_patterns;
   j["acknowledgements"] = info.acknowledgements;
+  j["trace_digest"] = info.trace_digest;
+  j["options"] = info.options;
+  j["shard"] = info.shard.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.shard);
   j["verdict"] = std::string(run_verdict(report));
   if (!report.inconclusive.empty()) j["reason"] = fmt::format("{}", fmt::join(report.inconclusive, "; "));
   j["inconclusive"] = report.inconclusive;

@@ -22,6 +22,13 @@ struct RunInfo {
   std::vector<std::string> checkers;
   std::vector<std::string> ack_patterns;  // --ack
   std::size_t acknowledgements = 0;       // how many the trace held
+  // What `crashfs merge` compares before combining shard reports: the
+  // trace's content digest, the options that decide the states and
+  // verdicts (models, explore options, checkers, acks), and "K/N" of
+  // --shard (empty: unsharded).
+  std::string trace_digest;
+  nlohmann::json options = nlohmann::json::object();
+  std::string shard;
 };
 
 // The run's verdict: "violation", "harness-error", "inconclusive" or "clean".
