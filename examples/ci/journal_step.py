@@ -3,14 +3,39 @@
 
 journal_step.py JOURNAL ENTRY [--no-sync]
 
-Appends ENTRY to JOURNAL as a u32 little-endian length and the bytes (the
-`journal:u32le` format), fdatasyncs it (unless --no-sync: the bug the
-recipes can demonstrate), fsyncs the directory when it created the file,
-and only then prints "saved ENTRY": the acknowledgement a client would get.
+Appends ENTRY to JOURNAL in the `journal:u32le+crc32c` format (u32 LE
+length, u32 LE masked CRC32C of length and bytes, the bytes), fdatasyncs it
+(unless --no-sync: the bug the recipes demonstrate), and only then prints
+"saved ENTRY": the acknowledgement a client would get.  A journal that does
+not exist yet is first created empty and made durable (file and directory
+fsynced), so no acknowledged entry can vanish with an unsynced directory
+entry.
 """
 import os
 import struct
 import sys
+
+
+def crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def mask(crc: int) -> int:  # LevelDB's mask (checkers/journal_crc32c.h)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def create_durably(path: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    os.fsync(fd)
+    os.close(fd)
+    d = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    os.fsync(d)
+    os.close(d)
 
 
 def main() -> int:
@@ -20,16 +45,14 @@ def main() -> int:
         return 2
     path, entry = args[0], args[1].encode()
     sync = "--no-sync" not in sys.argv
-    new = not os.path.exists(path)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    os.write(fd, struct.pack("<I", len(entry)) + entry)
+    if not os.path.exists(path):
+        create_durably(path)
+    length = struct.pack("<I", len(entry))
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    os.write(fd, length + struct.pack("<I", mask(crc32c(length + entry))) + entry)
     if sync:
         os.fdatasync(fd)
     os.close(fd)
-    if new:
-        d = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-        os.fsync(d)
-        os.close(d)
     print(f"saved {args[1]}", flush=True)
     return 0
 

@@ -21,6 +21,6 @@ if [ -n "$shard" ]; then
     args=(--shard "$shard")
 fi
 "$crashfs" check "$out/ci.trace" --base "$out/base" \
-    --checker 'journal:u32le@journal.log' --model process-kill --model posix \
+    --checker 'journal:u32le+crc32c@journal.log' --model process-kill --model posix \
     --ack '^saved ' "${args[@]}" \
     --report-json "$out/reports/$name.json" --junit "$out/reports/$name.xml"

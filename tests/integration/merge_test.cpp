@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(three_shards_merged_give_the_unsharded_verdicts_counts_and_
   }
   merge.insert(merge.end(), {"--report-json", t / "merged.json", "--junit", t / "merged.xml", "--html",
                              t / "merged.html", "--base", t / "work"});
-  const RunResult m = crashfs(t / "run", merge);
+  const RunResult m = crashfs_cmd(t / "run", merge);
   BOOST_TEST(m.exit_code == 1, m.describe());  // the merged verdict: a violation
   const json merged = json::parse(read_file(t / "merged.json"));
   BOOST_TEST(verdict_view(merged).dump(1) == verdict_view(whole).dump(1));
@@ -86,20 +86,20 @@ BOOST_AUTO_TEST_CASE(merge_refuses_different_options_a_missing_shard_and_a_shard
   check(t, "s1.json", {"--shard", "1/2"}, code);
   check(t, "s2.json", {"--shard", "2/2"}, code);
   check(t, "s2-seed.json", {"--shard", "2/2", "--seed", "7"}, code);
-  const RunResult seed = crashfs(t / "run", {"merge", t / "s1.json", t / "s2-seed.json", "--report-json", t / "m.json"});
+  const RunResult seed = crashfs_cmd(t / "run", {"merge", t / "s1.json", t / "s2-seed.json", "--report-json", t / "m.json"});
   BOOST_TEST(seed.exit_code == 2, seed.describe());
   BOOST_TEST(seed.err.find("seed") != std::string::npos, seed.err);
-  const RunResult missing = crashfs(t / "run", {"merge", t / "s1.json", "--report-json", t / "m.json"});
+  const RunResult missing = crashfs_cmd(t / "run", {"merge", t / "s1.json", "--report-json", t / "m.json"});
   BOOST_TEST(missing.exit_code == 2, missing.describe());
   BOOST_TEST(missing.err.find("2/2 missing") != std::string::npos, missing.err);
-  const RunResult twice = crashfs(t / "run", {"merge", t / "s1.json", t / "s1.json", "--report-json", t / "m.json"});
+  const RunResult twice = crashfs_cmd(t / "run", {"merge", t / "s1.json", t / "s1.json", "--report-json", t / "m.json"});
   BOOST_TEST(twice.exit_code == 2, twice.describe());
   BOOST_TEST(twice.err.find("twice") != std::string::npos, twice.err);
   // Another trace: same options, different digest.
   TempDir other;
   record_journal(other);
   check(other, "s2.json", {"--shard", "2/2"}, code);
-  const RunResult trace = crashfs(t / "run", {"merge", t / "s1.json", other / "s2.json", "--report-json", t / "m.json"});
+  const RunResult trace = crashfs_cmd(t / "run", {"merge", t / "s1.json", other / "s2.json", "--report-json", t / "m.json"});
   BOOST_TEST(trace.exit_code == 2, trace.describe());
   BOOST_TEST(trace.err.find("different traces") != std::string::npos, trace.err);
 }

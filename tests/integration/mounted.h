@@ -18,7 +18,7 @@ inline RunOptions crashfs_env(const std::string& run_dir, std::chrono::milliseco
   return opt;
 }
 
-inline RunResult crashfs(const std::string& run_dir, std::vector<std::string> args) {
+inline RunResult crashfs_cmd(const std::string& run_dir, std::vector<std::string> args) {
   args.insert(args.begin(), crashfs_binary());
   return run(args, crashfs_env(run_dir));
 }
@@ -30,15 +30,15 @@ class Daemon {
  public:
   Daemon(std::string run_dir, std::string dir, const std::vector<std::string>& start_args)
       : run_dir_(std::move(run_dir)), dir_(std::move(dir)), guard_(dir_) {
-    started = crashfs(run_dir_, start_args);
+    started = crashfs_cmd(run_dir_, start_args);
   }
   ~Daemon() {
-    if (is_mounted(dir_)) crashfs(run_dir_, {"unmount", dir_});
+    if (is_mounted(dir_)) crashfs_cmd(run_dir_, {"unmount", dir_});
   }
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
 
-  RunResult unmount() { return crashfs(run_dir_, {"unmount", dir_}); }
+  RunResult unmount() { return crashfs_cmd(run_dir_, {"unmount", dir_}); }
   pid_t pid() const { return static_cast<pid_t>(std::stol(started.out)); }
 
   RunResult started;

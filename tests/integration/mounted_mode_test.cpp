@@ -5,6 +5,8 @@
 // steps did: which entries were synced, which were only marked.
 #include <sys/xattr.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/mounted.h"
@@ -13,27 +15,18 @@ using namespace crashfs::test;
 
 namespace {
 
-// One step of the test suite, a process of its own: appends a u32le
-// journal entry to FILE, fdatasyncs it when `sync`.  The first step also
-// fsyncs the directory, so the journal's entry is durable.
+// One step of the test suite, a process of its own: the CI example's step
+// (examples/ci/journal_step.py) appends a u32le+crc32c journal entry to
+// FILE and fdatasyncs it unless !sync; a new journal is first made durable.
 std::vector<std::string> append_entry(const std::string& file, const std::string& payload, bool sync) {
-  return {"python3", "-c",
-          "import os, struct, sys\n"
-          "path, payload, sync = sys.argv[1], sys.argv[2].encode(), sys.argv[3] == 'sync'\n"
-          "new = not os.path.exists(path)\n"
-          "fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)\n"
-          "os.write(fd, struct.pack('<I', len(payload)) + payload)\n"
-          "if sync: os.fdatasync(fd)\n"
-          "os.close(fd)\n"
-          "if new:\n"
-          "    d = os.open(os.path.dirname(path), os.O_RDONLY)\n"
-          "    os.fsync(d)\n"
-          "    os.close(d)\n",
-          file, payload, sync ? "sync" : "nosync"};
+  std::vector<std::string> argv = {"python3", std::string(CRASHFS_SOURCE_DIR) + "/examples/ci/journal_step.py", file,
+                                   payload};
+  if (!sync) argv.push_back("--no-sync");
+  return argv;
 }
 
 nlohmann::json check_report(const TempDir& t, const std::string& trace, const std::string& report) {
-  const RunResult r = crashfs(t / "run", {"check", trace, "--checker", "journal:u32le@journal.log", "--model",
+  const RunResult r = crashfs_cmd(t / "run", {"check", trace, "--checker", "journal:u32le+crc32c@journal.log", "--model",
                                           "posix", "--ack", "^step [0-9]+ done$", "--no-explain", "--report-json",
                                           report, "--base", t / "work"});
   BOOST_TEST_REQUIRE((r.exit_code == 0 || r.exit_code == 1), r.describe());
@@ -61,7 +54,7 @@ std::string record_three_steps(const TempDir& t, bool last_synced) {
   for (int step = 1; step <= 3; ++step) {
     const RunResult s = run(append_entry(journal, "entry " + std::to_string(step), synced[step - 1]));
     BOOST_TEST_REQUIRE(s.exit_code == 0, s.describe());
-    const RunResult m = crashfs(t / "run", {"mark", t / "work", "step " + std::to_string(step) + " done"});
+    const RunResult m = crashfs_cmd(t / "run", {"mark", t / "work", "step " + std::to_string(step) + " done"});
     BOOST_TEST_REQUIRE(m.exit_code == 0, m.describe());
   }
   const RunResult u = mount.unmount();
@@ -76,13 +69,16 @@ BOOST_AUTO_TEST_CASE(a_marked_but_unsynced_entry_is_lost_acked_under_posix_and_c
   TempDir t;
   const std::string unsynced = record_three_steps(t, false);
   // The marks are in the trace, in order with the steps' operations.
-  const RunResult dump = crashfs(t / "run", {"dump", unsynced});
+  const RunResult dump = crashfs_cmd(t / "run", {"dump", unsynced});
   BOOST_TEST_REQUIRE(dump.exit_code == 0, dump.describe());
   const auto m1 = dump.out.find("step 1 done"), m3 = dump.out.find("step 3 done");
   BOOST_TEST_REQUIRE(m1 != std::string::npos, dump.out);
   BOOST_TEST_REQUIRE(m3 != std::string::npos, dump.out);
-  BOOST_TEST(dump.out.find("entry 3") < m3);
-  BOOST_TEST(dump.out.find("entry 3") > dump.out.find("step 2 done"));
+  // The third step's write lies between the second and the third mark.
+  const auto third_write = dump.out.rfind("write journal.log");
+  BOOST_TEST_REQUIRE(third_write != std::string::npos, dump.out);
+  BOOST_TEST(third_write < m3);
+  BOOST_TEST(third_write > dump.out.find("step 2 done"));
 
   const nlohmann::json bad = check_report(t, unsynced, t / "unsynced.json");
   BOOST_TEST(bad["acknowledgements"] == 3);
@@ -102,7 +98,7 @@ BOOST_AUTO_TEST_CASE(status_reports_a_live_mount_and_exits_1_without_one) {
     Daemon mount(t / "run", t / "work", {"mount", "--trace", t / "s.trace", t / "work"});
     BOOST_TEST_REQUIRE(mount.started.exit_code == 0, mount.started.describe());
     write_file(t / "work/a", "hello");
-    const RunResult s = crashfs(t / "run", {"status", t / "work", "--json"});
+    const RunResult s = crashfs_cmd(t / "run", {"status", t / "work", "--json"});
     BOOST_TEST_REQUIRE(s.exit_code == 0, s.describe());
     const nlohmann::json j = nlohmann::json::parse(s.out);
     BOOST_TEST(j["pid"] == mount.pid());
@@ -110,16 +106,16 @@ BOOST_AUTO_TEST_CASE(status_reports_a_live_mount_and_exits_1_without_one) {
     BOOST_TEST(j.contains("records"));
     BOOST_TEST(j["mounted"] == true);
     // A second mount on the same directory is refused while the first lives.
-    const RunResult again = crashfs(t / "run", {"mount", "--trace", t / "s2.trace", t / "work"});
+    const RunResult again = crashfs_cmd(t / "run", {"mount", "--trace", t / "s2.trace", t / "work"});
     BOOST_TEST(again.exit_code == 2, again.describe());
     BOOST_TEST(mount.unmount().exit_code == 0);
   }
-  const RunResult s = crashfs(t / "run", {"status", t / "work"});
+  const RunResult s = crashfs_cmd(t / "run", {"status", t / "work"});
   BOOST_TEST(s.exit_code == 1, s.describe());
   // The trace holds the file the process wrote.
-  const RunResult dump = crashfs(t / "run", {"dump", t / "s.trace"});
+  const RunResult dump = crashfs_cmd(t / "run", {"dump", t / "s.trace"});
   BOOST_TEST(dump.exit_code == 0, dump.describe());
-  BOOST_TEST(dump.out.find("hello") != std::string::npos, dump.out);
+  BOOST_TEST(dump.out.find("write a @0 +5") != std::string::npos, dump.out);
 }
 
 BOOST_AUTO_TEST_CASE(unmount_ends_a_mount_with_files_still_open) {
@@ -137,7 +133,7 @@ BOOST_AUTO_TEST_CASE(unmount_ends_a_mount_with_files_still_open) {
   BOOST_TEST(!is_mounted(t / "work"));
   holder.signal(SIGKILL);
   holder.wait();
-  BOOST_TEST(crashfs(t / "run", {"dump", t / "o.trace"}).exit_code == 0);
+  BOOST_TEST(crashfs_cmd(t / "run", {"dump", t / "o.trace"}).exit_code == 0);
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_of_the_daemon_then_unmount_leaves_no_mount_and_a_readable_trace) {
@@ -148,19 +144,19 @@ BOOST_AUTO_TEST_CASE(kill_9_of_the_daemon_then_unmount_leaves_no_mount_and_a_rea
   for (int i = 0; i < 20; ++i) write_file(t / ("work/f" + std::to_string(i)), std::string(1000, 'a' + i % 26));
   // Wait until the daemon's writer has put records on disk (status counts them).
   for (int i = 0; i < 1000; ++i) {
-    const RunResult s = crashfs(t / "run", {"status", t / "work", "--json"});
+    const RunResult s = crashfs_cmd(t / "run", {"status", t / "work", "--json"});
     if (s.exit_code == 0 && nlohmann::json::parse(s.out)["records"].get<std::uint64_t>() > 20) break;
     std::this_thread::sleep_for(10ms);
   }
   BOOST_TEST_REQUIRE(::kill(mount.pid(), SIGKILL) == 0);
   for (int i = 0; i < 2000 && ::kill(mount.pid(), 0) == 0; ++i) std::this_thread::sleep_for(5ms);
   // Dead: status says so (exit 1), unmount clears it, a new mount would work.
-  const RunResult s = crashfs(t / "run", {"status", t / "work"});
+  const RunResult s = crashfs_cmd(t / "run", {"status", t / "work"});
   BOOST_TEST(s.exit_code == 1, s.describe());
   const RunResult u = mount.unmount();
   BOOST_TEST(u.exit_code == 0, u.describe());
   BOOST_TEST(!is_mounted(t / "work"));
-  const RunResult dump = crashfs(t / "run", {"dump", t / "k.trace"});
+  const RunResult dump = crashfs_cmd(t / "run", {"dump", t / "k.trace"});
   BOOST_TEST(dump.exit_code == 0, dump.describe());
   BOOST_TEST(dump.out.find("session") != std::string::npos, dump.out);
   // The directory is usable again: mount and unmount it.
@@ -171,10 +167,10 @@ BOOST_AUTO_TEST_CASE(kill_9_of_the_daemon_then_unmount_leaves_no_mount_and_a_rea
 
 BOOST_AUTO_TEST_CASE(mount_fails_clearly_on_a_missing_directory_and_mark_outside_a_mount) {
   TempDir t;
-  const RunResult m = crashfs(t / "run", {"mount", "--trace", t / "x.trace", t / "nope"});
+  const RunResult m = crashfs_cmd(t / "run", {"mount", "--trace", t / "x.trace", t / "nope"});
   BOOST_TEST(m.exit_code == 2, m.describe());
   BOOST_TEST(m.err.find("does not exist") != std::string::npos, m.err);
-  const RunResult k = crashfs(t / "run", {"mark", t.path(), "x"});
+  const RunResult k = crashfs_cmd(t / "run", {"mark", t.path(), "x"});
   BOOST_TEST(k.exit_code == 2, k.describe());
   BOOST_TEST(k.err.find("not a crashfs mount") != std::string::npos, k.err);
 }

@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(view_refuses_an_unknown_state_without_mounting) {
   record_small_trace(t);
   std::filesystem::create_directories(t / "mnt");
   MountGuard guard(t / "mnt");
-  const RunResult r = crashfs(t / "run", {"view", t / "v.trace", "--state", "posix@99999", t / "mnt"});
+  const RunResult r = crashfs_cmd(t / "run", {"view", t / "v.trace", "--state", "posix@99999", t / "mnt"});
   BOOST_TEST(r.exit_code == 2, r.describe());
   BOOST_TEST(!is_mounted(t / "mnt"));
 }
