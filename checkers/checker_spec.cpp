@@ -26,12 +26,21 @@ Status bad(std::string_view text, std::string problem) {
   return Status::invalid_argument("--checker " + quoted(text) + ": " + problem);
 }
 
+// The globs of a spec without '@GLOB' (none: the glob is required).
+std::vector<std::string> default_globs(std::string_view name) {
+  if (name == "pyc") return {"**/*.pyc"};
+  if (name == "sqlite") return {"**/*.db", "**/*.sqlite", "**/*.sqlite3"};
+  return {};
+}
+
 Status normalise_glob(std::string_view text, std::string_view glob, std::string& out) {
   if (glob.empty()) return bad(text, "empty glob after '@'; give the files to check, e.g. @data/*.log, or drop the '@'");
-  if (glob.front() == '/')
-    return bad(text, "glob " + quoted(glob) + " starts with '/'; globs match paths relative to the recorded directory, drop the leading '/'");
+  const std::string_view given = glob;
   while (glob.substr(0, 2) == "./") glob.remove_prefix(2);
   if (glob.empty()) return bad(text, "glob names the recorded directory itself; name files, e.g. @**/*.log");
+  // Checked after dropping "./": ".//etc/x" is the absolute /etc/x too.
+  if (glob.front() == '/')
+    return bad(text, "glob " + quoted(given) + " names an absolute path; globs match paths relative to the recorded directory, drop the leading '/'");
   out = std::string(glob);
   return Status::ok();
 }
@@ -76,8 +85,7 @@ Status parse_checker_spec(std::string_view text, CheckerSpec& out) {
     if (has_arg)
       return bad(text, out.name + " takes no ':' argument; to choose files write " + out.name + "@" +
                            (arg.empty() ? std::string("GLOB") : std::string(arg)));
-    if (out.name == "pyc" && !has_glob) out.globs = {"**/*.pyc"};
-    if (out.name == "sqlite" && !has_glob) out.globs = {"**/*.db", "**/*.sqlite", "**/*.sqlite3"};
+    if (out.name != "atomic" && !has_glob) out.globs = default_globs(out.name);
     if (out.name == "atomic" && !has_glob) return bad(text, "atomic needs the files to check, e.g. atomic@settings.conf");
     return Status::ok();
   }
@@ -92,6 +100,15 @@ Status parse_checker_spec(std::string_view text, CheckerSpec& out) {
   }
   if (out.name.empty()) return bad(text, "missing checker name; " + std::string(kUsage));
   return bad(text, "unknown checker " + quoted(out.name) + "; " + std::string(kUsage));
+}
+
+std::string canonical_text(const CheckerSpec& spec) {
+  std::string out = spec.name;
+  if (!spec.arg.empty()) out += ":" + spec.arg;
+  if (spec.name == "cmd" || spec.name == "dump") return out;  // the command is the whole rest
+  if (spec.globs != default_globs(spec.name))
+    for (const auto& glob : spec.globs) out += "@" + glob;
+  return out;
 }
 
 Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<CheckerSpec>& out) {

@@ -40,6 +40,12 @@ struct CheckerSpec {
 };
 
 Status parse_checker_spec(std::string_view text, CheckerSpec& out);
+// The canonical text of a parsed spec: NAME[:ARG][@GLOB], the glob as
+// normalised ("./" dropped) and left out when it is the default.  Contract
+// (checked by tests/fuzz/checker_spec_fuzzer.cpp): every spec that
+// parse_checker_spec() accepts prints to a text it accepts again, giving
+// the same name, arg and globs.
+std::string canonical_text(const CheckerSpec& spec);
 // Parses every spec; stops at the first bad one.
 Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<CheckerSpec>& out);
 

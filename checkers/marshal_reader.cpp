@@ -57,15 +57,17 @@ struct Obj {
   std::uint32_t length = 0;           // bytes/str: payload bytes; tuple: items read so far
   std::uint32_t non_str_items = 0;    // tuple: items that are not str
   std::uint32_t non_bytes_items = 0;  // tuple: items that are not bytes
-  std::string_view payload;           // bytes: the content (3.11+ localspluskinds)
+  // bytes (3.11+): how many bytes have the CO_FAST_LOCAL bit, counted once
+  // when read (a localspluskinds field may be a back-reference, read by
+  // every code object that names it: walking it each time is quadratic).
+  std::uint32_t fast_locals = 0;
 };
 
-Obj of(Kind kind, bool hashable = true, std::uint32_t length = 0, std::string_view payload = {}) {
+Obj of(Kind kind, bool hashable = true, std::uint32_t length = 0) {
   Obj obj;
   obj.kind = kind;
   obj.hashable = hashable;
   obj.length = length;
-  obj.payload = payload;
   return obj;
 }
 
@@ -119,6 +121,7 @@ class Reader {
   }
 
   std::size_t position() const { return pos_; }
+  std::size_t steps() const { return steps_; }
   const Obj& at(ObjId id) const { return objects_[id]; }
 
   // r_object(): one object, or kNullObj for TYPE_NULL; throws Failure.
@@ -126,6 +129,7 @@ class Reader {
     const std::size_t start = pos_;
     const int code = byte();
     if (code < 0) fail("EOFError", "EOF read where object expected", start);
+    ++steps_;
     if (++depth_ > kMaxDepth) fail("ValueError", "recursion limit exceeded", start);
     // Before marshal v3 (3.4) there is no FLAG_REF: a high bit makes an unknown type.
     const bool refs = has_refs();
@@ -138,8 +142,17 @@ class Reader {
   bool has_refs() const { return profile_ >= Profile::kPy34; }
   bool is_py2() const { return profile_ == Profile::kPy2; }
 
-  [[noreturn]] void fail(std::string exception, std::string message, std::size_t offset) {
-    throw Failure{LoadError{std::move(exception), std::move(message), offset}};
+  // Out of line and taking C strings: every call site on the recursive path
+  // (object, dispatch, the containers) would otherwise keep std::string
+  // temporaries in its frame, and sanitizer builds give each its own slot:
+  // 4 KiB a nesting level, a stack overflow before the 2000-level limit.
+  [[noreturn, gnu::noinline, gnu::cold]] static void fail(const char* exception, const char* message,
+                                                           std::size_t offset) {
+    throw Failure{LoadError{exception, message, offset}};
+  }
+  [[noreturn, gnu::noinline, gnu::cold]] static void fail(const char* exception, const std::string& message,
+                                                           std::size_t offset) {
+    throw Failure{LoadError{exception, message, offset}};
   }
 
   // -- primitives ------------------------------------------------------
@@ -148,6 +161,7 @@ class Reader {
       fail("EOFError", "marshal data too short", pos_);
     std::string_view out = data_.substr(pos_, static_cast<std::size_t>(n));
     pos_ += static_cast<std::size_t>(n);
+    steps_ += static_cast<std::size_t>(n);
     return out;
   }
   int byte() { return pos_ < data_.size() ? static_cast<unsigned char>(data_[pos_++]) : -1; }
@@ -157,7 +171,7 @@ class Reader {
     for (int i = 3; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[static_cast<std::size_t>(i)]);
     return static_cast<std::int32_t>(v);
   }
-  std::int32_t size(std::string_view what) {
+  [[gnu::noinline]] std::int32_t size(std::string_view what) {
     const std::int32_t n = long32();
     if (n < 0) fail("ValueError", fmt::format("bad marshal data ({} size out of range)", what), pos_);
     return n;
@@ -185,7 +199,32 @@ class Reader {
     if (slot) refs_[*slot] = id;
   }
 
+  // The containers, which recurse, are read from this small frame; every
+  // other type from scalar(), whose frame is gone before any recursion.
   ObjId dispatch(int type, bool flag, std::size_t start) {
+    switch (type) {
+      case '(': return tuple(size("tuple"), flag, start);
+      case ')':
+        if (has_refs()) {
+          // r_byte() at EOF gives EOF, which the (unsigned char) cast makes 255;
+          // the items then run into EOF themselves.
+          const int n = byte();
+          return tuple(n < 0 ? 255 : n, flag, start);
+        }
+        break;
+      case '[': return list(flag, start);
+      case '{': return dict(flag, start);
+      case '<': case '>': return set(type == '>', flag, start);
+      case ':':
+        if (profile_ == Profile::kPy314) return slice(flag, start);
+        break;
+      case 'c': return code(flag, start);
+      default: break;
+    }
+    return scalar(type, flag, start);
+  }
+
+  [[gnu::noinline]] ObjId scalar(int type, bool flag, std::size_t start) {
     switch (type) {
       case '0': return kNullObj;  // no ref even if flagged
       case 'N': case 'F': case 'T': case 'S': case '.': return kSingletonObj;
@@ -198,14 +237,12 @@ class Reader {
       case 'y': need(16); return leaf(of(Kind::kComplex), flag);
       case 's': {
         const std::int32_t n = size(is_py2() ? "string" : "bytes object");
-        const std::string_view payload = need(n);
-        return leaf(of(Kind::kBytes, true, static_cast<std::uint32_t>(n), payload), flag);
+        return leaf(bytes_object(need(n)), flag);
       }
       case 't':
         if (is_py2()) {  // interned str, appended to the strings table 'R' indexes
           const std::int32_t n = size("string");
-          const std::string_view payload = need(n);
-          const ObjId id = make(of(Kind::kBytes, true, static_cast<std::uint32_t>(n), payload));
+          const ObjId id = make(bytes_object(need(n)));
           strings_.push_back(id);
           return id;
         }
@@ -242,25 +279,18 @@ class Reader {
           return refs_[static_cast<std::size_t>(n)];
         }
         break;
-      case '(': return tuple(size("tuple"), flag, start);
-      case ')':
-        if (has_refs()) {
-          // r_byte() at EOF gives EOF, which the (unsigned char) cast makes 255;
-          // the items then run into EOF themselves.
-          const int n = byte();
-          return tuple(n < 0 ? 255 : n, flag, start);
-        }
-        break;
-      case '[': return list(flag, start);
-      case '{': return dict(flag, start);
-      case '<': case '>': return set(type == '>', flag, start);
-      case ':':
-        if (profile_ == Profile::kPy314) return slice(flag, start);
-        break;
-      case 'c': return code(flag, start);
-      default: break;
+      default: break;  // containers (dispatch), or unknown
     }
     fail("ValueError", "bad marshal data (unknown type code)", start);
+  }
+
+  Obj bytes_object(std::string_view payload) {
+    Obj obj = of(Kind::kBytes, true, static_cast<std::uint32_t>(payload.size()));
+    if (profile_ >= Profile::kPy311) {
+      for (const char k : payload) obj.fast_locals += (static_cast<unsigned char>(k) & kCoFastLocal) ? 1 : 0;
+      steps_ += payload.size();
+    }
+    return obj;
   }
 
   void read_long_digits(std::size_t start) {
@@ -373,21 +403,27 @@ class Reader {
         objs[n_objs++] = item;
       }
     }
-    for (std::size_t i = 0; i < layout.object_count; ++i) {
-      const Kind got = objects_[objs[i]].kind;
-      if (got != layout.kinds[i])
-        fail("SystemError", fmt::format("bad argument to internal function (code field is {}, want {})",
-                                        to_string(got), to_string(layout.kinds[i])),
-             start);
-    }
+    check_code_kinds(layout, objs, start);
     validate_code_counts(ints, objs, start);
     const ObjId id = make(of(Kind::kCode));
     fill(slot, id);
     return id;
   }
 
+  [[gnu::noinline]] void check_code_kinds(const CodeLayout& layout, const std::array<ObjId, 10>& objs,
+                                         std::size_t start) {
+    for (std::size_t i = 0; i < layout.object_count; ++i) {
+      const Kind got = objects_[objs[i]].kind;
+      if (got != layout.kinds[i])
+        fail("SystemError",
+             fmt::format("bad argument to internal function (code field is {}, want {})", to_string(got),
+                         to_string(layout.kinds[i])),
+             start);
+    }
+  }
+
   // What PyCode_New / _PyCode_Validate check beyond field kinds, per generation.
-  void validate_code_counts(const std::array<std::int64_t, 8>& ints, const std::array<ObjId, 10>& objs,
+  [[gnu::noinline]] void validate_code_counts(const std::array<std::int64_t, 8>& ints, const std::array<ObjId, 10>& objs,
                             std::size_t start) {
     const auto bad_argument = [&] { fail("SystemError", "bad argument to internal function", start); };
     std::array<ObjId, 4> name_tuples{};
@@ -426,8 +462,7 @@ class Reader {
       if (names.length != kinds.length)
         fail("SystemError", "bad argument to internal function (localsplus names/kinds)", start);
       if (bytecode.length % 2) fail("ValueError", "code: co_code is malformed", start);
-      std::int64_t nlocals = 0;
-      for (const char k : kinds.payload) nlocals += (static_cast<unsigned char>(k) & kCoFastLocal) ? 1 : 0;
+      const std::int64_t nlocals = kinds.fast_locals;
       if (nlocals - argcount - kwonly - ((flags & kCoVarargs) ? 1 : 0) - ((flags & kCoVarkeywords) ? 1 : 0) < 0)
         fail("ValueError", "code: co_varnames is too small", start);
       name_tuples = {objs[2], objs[3]};
@@ -444,6 +479,7 @@ class Reader {
   std::string_view data_;
   Profile profile_;
   std::size_t pos_ = 0;
+  std::size_t steps_ = 0;
   int depth_ = 0;
   std::vector<Obj> objects_;
   std::vector<ObjId> refs_;     // FLAG_REF slots (3.4+)
@@ -458,6 +494,7 @@ LoadResult load(std::string_view data, Profile profile) {
   try {
     const ObjId id = reader.object();
     result.consumed = reader.position();
+    result.steps = reader.steps();
     if (id == kNullObj)
       result.error = LoadError{"TypeError", "NULL object in marshal data for object", 0};
     else
@@ -465,6 +502,7 @@ LoadResult load(std::string_view data, Profile profile) {
   } catch (const Failure& failure) {
     result.error = failure.error;
     result.consumed = reader.position();
+    result.steps = reader.steps();
   }
   return result;
 }

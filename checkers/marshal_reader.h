@@ -10,6 +10,8 @@
 //
 // Bounded: every loop step consumes at least one input byte and counts are
 // never used to allocate, so corrupt counts cost time linear in the input;
+// nothing read is walked again (a back-reference reuses what its object's
+// first reading recorded), so LoadResult::steps <= 2 * data.size() + 1;
 // nesting stops at CPython's limit (2000).  Memory is linear in the input.
 //
 // Reference: /work/shared/reference/pycheck.py (agreed with the real loaders
@@ -57,6 +59,9 @@ struct LoadResult {
   std::optional<LoadError> error;  // set: marshal.loads() raises
   Kind kind = Kind::kNull;         // the object's kind when it loads
   std::size_t consumed = 0;        // bytes read (up to the failure when it fails)
+  // Work done: objects started plus payload bytes examined.  The linear-time
+  // bound above, checked by tests/fuzz/marshal_reader_fuzzer.cpp.
+  std::size_t steps = 0;
   bool loads() const { return !error.has_value(); }
 };
 

@@ -1,30 +1,12 @@
 #include "cli/explore_args.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include <fmt/format.h>
 
+#include "core/shard.h"
+
 namespace crashfs::cli {
-namespace {
-
-// Parses "K/N" (1 <= K <= N) into 0-based shard and count.
-bool parse_shard(std::string_view text, std::uint32_t& shard, std::uint32_t& shards) {
-  const auto slash = text.find('/');
-  if (slash == std::string_view::npos) return false;
-  std::uint32_t k = 0, n = 0;
-  auto a = std::from_chars(text.data(), text.data() + slash, k);
-  auto b = std::from_chars(text.data() + slash + 1, text.data() + text.size(), n);
-  if (a.ec != std::errc() || a.ptr != text.data() + slash || b.ec != std::errc() ||
-      b.ptr != text.data() + text.size() || k < 1 || n < 1 || k > n) {
-    return false;
-  }
-  shard = k - 1;
-  shards = n;
-  return true;
-}
-
-}  // namespace
 
 void add_explore_args(CLI::App* cmd, ExploreArgs& args, const std::string& default_models) {
   cmd->add_option("--model", args.models,
@@ -55,8 +37,12 @@ Status to_explore_options(const ExploreArgs& args, const std::vector<ModelKind>&
   if (args.sector < 512 || args.sector > (1u << 20) || (args.sector & (args.sector - 1)) != 0)
     return Status::invalid_argument(fmt::format("--sector {}: use a power of two from 512 to 1048576", args.sector));
   if (args.max_states == 0) return Status::invalid_argument("--max-states must be at least 1");
-  if (!args.shard.empty() && !parse_shard(args.shard, out.shard, out.shards))
-    return Status::invalid_argument(fmt::format("--shard {}: use K/N with 1 <= K <= N, e.g. 2/8", args.shard));
+  if (!args.shard.empty()) {
+    const auto shard = parse_shard(args.shard);
+    if (!shard) return Status::invalid_argument(fmt::format("--shard {}: use K/N with 1 <= K <= N, e.g. 2/8", args.shard));
+    out.shard = shard->index;
+    out.shards = shard->count;
+  }
   if (args.window == 0) return Status::invalid_argument("--window must be at least 1");
   out.sector = args.sector;
   out.max_states = args.max_states;

@@ -138,8 +138,7 @@ TraceReader::TraceReader(std::string_view bytes) : bytes_(bytes) {
   if (bytes_.size() < kFileHeaderSize) {
     if (bytes_.empty() || std::string_view(kTraceMagic, sizeof kTraceMagic).starts_with(bytes_.substr(0, 8))) {
       // A trace cut inside its own header: nothing was recorded yet.
-      torn_tail_bytes_ = bytes_.size();
-      offset_ = bytes_.size();
+      torn_tail_bytes_ = bytes_.size();  // from offset 0: the torn tail lies within the file
       done_ = true;
       return;
     }

@@ -42,6 +42,8 @@ class TraceReader {
   const Status& status() const { return status_; }
   // Offset of the next record to read (after a false next(): where reading stopped).
   std::uint64_t offset() const { return offset_; }
+  // The torn tail is the bytes [offset(), offset() + torn_tail_bytes()),
+  // the end of the buffer (a trace cut inside its file header: all of it).
   std::uint64_t torn_tail_bytes() const { return torn_tail_bytes_; }
   std::uint32_t version() const { return version_; }
 

@@ -110,3 +110,25 @@ BOOST_AUTO_TEST_CASE(factory_builds_pure_checkers_and_needs_host_services_for_sq
     BOOST_TEST(!checker);
   }
 }
+
+// Found by tests/fuzz/checker_spec_fuzzer.cpp: "./" was dropped after the
+// check for a leading '/', so ".//etc/x" was accepted as the absolute glob
+// "/etc/x", which matches nothing relative to the recorded directory.
+BOOST_AUTO_TEST_CASE(a_glob_that_is_absolute_after_dropping_dot_slash_is_refused) {
+  BOOST_TEST(contains(parse_error("pyc@.//etc/x.pyc"), "drop the leading '/'"));
+  BOOST_TEST(contains(parse_error("atomic@././/a.conf"), "drop the leading '/'"));
+  BOOST_TEST(parse_ok("atomic@./a/b.conf").globs == std::vector<std::string>{"a/b.conf"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(canonical_text_parses_back_to_the_same_spec) {
+  for (const char* text : {"pyc", "pyc@./src/*.pyc", "journal:u32le+crc32c@data/*.log", "atomic@a@b", "sqlite",
+                           "sqlite@x.db", "cmd:python3 -c 'import m' @x:y", "dump:git log"}) {
+    const CheckerSpec spec = parse_ok(text);
+    const CheckerSpec again = parse_ok(canonical_text(spec));
+    BOOST_TEST(again.name == spec.name, text);
+    BOOST_TEST(again.arg == spec.arg, text);
+    BOOST_TEST(again.globs == spec.globs, text << " -> " << canonical_text(spec));
+  }
+  BOOST_TEST(canonical_text(parse_ok("pyc@**/*.pyc")) == "pyc");
+  BOOST_TEST(canonical_text(parse_ok("pyc@./src/*.pyc")) == "pyc@src/*.pyc");
+}

@@ -253,3 +253,32 @@ BOOST_AUTO_TEST_CASE(slices_exist_only_from_python_3_14) {
   BOOST_TEST(load(slice, Profile::kPy314).loads());
   require_error(load(slice, Profile::kPy311), "ValueError", "unknown type code", 0);
 }
+
+// Many code objects naming one localspluskinds by back-reference: its
+// fast-local count is taken once, when the bytes are read, not by walking
+// it again for every code object (which made the reader quadratic).
+BOOST_AUTO_TEST_CASE(code_objects_sharing_localsplus_by_reference_cost_linear_time) {
+  constexpr int kLocals = 4000, kCodes = 400;
+  const char kFlag = static_cast<char>(0x80);
+  Code311 first;  // refs: 0 the names tuple, 1 its one str, 2 the kinds bytes
+  first.localsplusnames = std::string(1, static_cast<char>('(' | kFlag)) + i32(kLocals) +
+                          static_cast<char>('z' | kFlag) + "\x01" "a";
+  for (int i = 1; i < kLocals; ++i) first.localsplusnames += "r" + i32(1);
+  first.localspluskinds = std::string(1, static_cast<char>('s' | kFlag)) + i32(kLocals) + std::string(kLocals, '\x20');
+  Code311 shared;
+  shared.localsplusnames = "r" + i32(0);
+  shared.localspluskinds = "r" + i32(2);
+  std::string data = "(" + i32(kCodes) + first.marshal();
+  for (int i = 1; i < kCodes; ++i) data += shared.marshal();
+  const LoadResult r = load(data, Profile::kPy311);
+  BOOST_REQUIRE(r.loads());
+  BOOST_TEST(r.consumed == data.size());
+  // Walking the kinds per code object would be kCodes * kLocals = 1.6M steps.
+  BOOST_TEST(r.steps <= 2 * data.size() + 1, r.steps << " steps for " << data.size() << " bytes");
+
+  // The count read once is the one each code object is checked against.
+  Code311 needs_one = shared;
+  needs_one.argcount = kLocals + 1;  // one more argument than fast locals
+  require_error(load("(" + i32(2) + first.marshal() + needs_one.marshal(), Profile::kPy311), "ValueError",
+                "co_varnames is too small", 5 + first.marshal().size());
+}
