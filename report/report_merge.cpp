@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "core/shard.h"
+
 namespace crashfs {
 namespace {
 
@@ -55,10 +57,10 @@ Status check_compatible(const std::vector<json>& reports, const std::vector<std:
           fmt::format("{}: not a shard report (run with --shard K/N); an unsharded report needs no merge", name));
     }
     const std::string shard = r["shard"];
-    unsigned k = 0, n = 0;
-    if (std::sscanf(shard.c_str(), "%u/%u", &k, &n) != 2 || k < 1 || k > n) {
-      return Status::invalid_argument(fmt::format("{}: bad shard '{}'", name, shard));
-    }
+    // The text --shard took (core/shard.h), so "1/2x" or " 1/2" is refused here too.
+    const auto parsed = parse_shard(shard);
+    if (!parsed) return Status::invalid_argument(fmt::format("{}: bad shard '{}'", name, shard));
+    const unsigned k = parsed->index + 1, n = parsed->count;
     if (i == 0) count = n;
     if (n != count) {
       return Status::invalid_argument(fmt::format("{} is shard {} but {} is shard {}/{}: shards of different "
@@ -328,11 +330,8 @@ void merge_fsyncs(const std::vector<json>& reports, json& needed_out, json& unne
 Status merge_reports(const std::vector<json>& reports, const std::vector<std::string>& names, json& out) {
   if (Status st = check_compatible(reports, names); !st) return st;
   std::vector<json> shards = reports;
-  std::sort(shards.begin(), shards.end(), [](const json& a, const json& b) {
-    unsigned ka = 0, kb = 0, n = 0;
-    std::sscanf(a["shard"].get<std::string>().c_str(), "%u/%u", &ka, &n);
-    std::sscanf(b["shard"].get<std::string>().c_str(), "%u/%u", &kb, &n);
-    return ka < kb;
+  std::sort(shards.begin(), shards.end(), [](const json& a, const json& b) {  // checked to parse above
+    return parse_shard(a["shard"].get<std::string>())->index < parse_shard(b["shard"].get<std::string>())->index;
   });
   const json& first = shards.front();
   out = json::object();
