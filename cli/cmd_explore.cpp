@@ -83,6 +83,10 @@ int run_explore(const ExploreCommandArgs& args) {
     return TraceFile::exit_code_for(st);
   }
   const Trace& trace = file.trace();
+  if (Status st = apply_mark_range(args.explore, trace, options); !st) {
+    fmt::print(stderr, "crashfs explore: {}\n", st.message());
+    return kExitUsage;
+  }
   if (trace.torn_tail_bytes() > 0) {
     fmt::print(stderr, "crashfs explore: {}: torn final record ({} bytes) ignored: the recorder was stopped mid-append\n",
                args.trace, trace.torn_tail_bytes());

@@ -118,6 +118,8 @@ nlohmann::json report_options(const CheckArgs& args, const ExploreOptions& explo
           {"seed", explore.seed},
           {"window", explore.window},
           {"samples", explore.samples},
+          {"from_mark", args.explore.from_mark},
+          {"to_mark", args.explore.to_mark},
           {"checkers", args.checkers},
           {"ack", args.acks},
           {"keep", args.keep},
@@ -140,6 +142,10 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   if (Status st = file.open(trace_path); !st) {
     fmt::print(stderr, "{}: {}\n", who, st.message());
     return TraceFile::exit_code_for(st);
+  }
+  if (Status st = apply_mark_range(args.explore, file.trace(), explore); !st) {
+    fmt::print(stderr, "{}: {}\n", who, st.message());
+    return kExitUsage;
   }
   std::unique_ptr<DirectoryBaseContent> base;
   if (Status st = open_state_base(file.trace().recorded_dir(), args.base_dir, base); !st) {

@@ -1,5 +1,6 @@
 // The exploration options shared by `crashfs explore` and `crashfs run`:
-// --model, --sector, --max-states, --seed, --shard, --window, --samples.
+// --model, --sector, --max-states, --seed, --shard, --window, --samples,
+// --from-mark, --to-mark.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "core/explorer.h"
 #include "core/status.h"
+#include "core/trace.h"
 
 namespace crashfs::cli {
 
@@ -21,6 +23,8 @@ struct ExploreArgs {
   std::string shard;
   std::uint32_t window = 8;
   std::uint32_t samples = 8;
+  std::string from_mark;
+  std::string to_mark;
 };
 
 // Registers the options on `cmd`; `default_models` is named in --help.
@@ -29,5 +33,15 @@ void add_explore_args(CLI::App* cmd, ExploreArgs& args, const std::string& defau
 // Validates `args` into `out`; models default to `default_models` when none
 // was given.  The error names the option and what is allowed.
 Status to_explore_options(const ExploreArgs& args, const std::vector<ModelKind>& default_models, ExploreOptions& out);
+
+}  // namespace crashfs::cli
+
+namespace crashfs::cli {
+
+// Limits out.first_point / last_point to the crash points after the first
+// mark labelled --from-mark and before the first mark labelled --to-mark
+// (after the from-mark) in `trace`.  The error names a label the trace does
+// not hold and lists the ones it does.
+Status apply_mark_range(const ExploreArgs& args, const Trace& trace, ExploreOptions& out);
 
 }  // namespace crashfs::cli

@@ -260,7 +260,9 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   const std::size_t n = index_.size();
   const ModelKind kind = model.kind();
   const std::uint32_t sector = kind == ModelKind::kPosix ? options.sector : kDefaultSector;
-  summary.crash_points = n;
+  const auto in_range = [&](std::size_t i) { return i >= options.first_point && i <= options.last_point; };
+  summary.crash_points = 0;
+  for (std::size_t i = 0; i < n; ++i) summary.crash_points += in_range(i) ? 1 : 0;
   auto context = [&](const CrashWalk& walk) {
     return PointContext{index_, walk, sector, options.window, options.samples,
                         point_seed(options.seed, kind, walk.point())};
@@ -273,6 +275,7 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
     CrashWalk walk(index_);
     for (std::size_t i = 0; i < n; ++i) {
       walk.advance();
+      if (!in_range(i)) continue;  // planned 0: no state at this point
       const PointContext ctx = context(walk);
       const std::uint64_t space = model.space(ctx, options.exhaustive_limit);
       exhaustive[i] = space <= options.exhaustive_limit;
@@ -288,6 +291,8 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   const bool capped = summary.planned > options.max_states;
   if (capped && kind == ModelKind::kPosix)
     priority = single_deviations(index_, sector, options.max_states, summary.single_deviations_wanted);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!in_range(i)) priority[i].clear();
   std::uint64_t priority_total = 0;
   for (const auto& list : priority) priority_total += list.size();
   const std::vector<std::uint64_t> quotas = fill_quotas(planned, options.max_states - priority_total);

@@ -40,6 +40,7 @@
 // Not thread-safe: one Explorer per thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -84,6 +85,11 @@ struct ExploreOptions {
   // the same state must be judged with them (a state lost after an
   // acknowledgement is not excused by having been fine before it).
   std::vector<std::uint32_t> epochs;
+  // Only crash points (operation indexes) in [first_point, last_point]
+  // generate states (--from-mark / --to-mark); the operations before
+  // first_point still apply to every state.
+  std::size_t first_point = 0;
+  std::size_t last_point = SIZE_MAX;
   std::uint32_t shard = 0;   // 0-based shard index ...
   std::uint32_t shards = 1;  // ... of this many
   std::function<void(const ExploreProgress&)> progress;  // every few thousand points, and at the end

@@ -5,6 +5,7 @@
 // steps did: which entries were synced, which were only marked.
 #include <sys/xattr.h>
 
+#include <regex>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -173,4 +174,49 @@ BOOST_AUTO_TEST_CASE(mount_fails_clearly_on_a_missing_directory_and_mark_outside
   const RunResult k = crashfs_cmd(t / "run", {"mark", t.path(), "x"});
   BOOST_TEST(k.exit_code == 2, k.describe());
   BOOST_TEST(k.err.find("not a crashfs mount") != std::string::npos, k.err);
+}
+
+namespace {
+
+// The seq of the mark LABEL in `dump` output ("#8 crashfs[..] mark \"LABEL\"").
+std::uint64_t mark_seq(const std::string& dump, const std::string& label) {
+  std::smatch m;
+  const std::regex line("#([0-9]+) [^\n]* mark \"" + label + "\"");
+  BOOST_TEST_REQUIRE(std::regex_search(dump, m, line), dump);
+  return std::stoull(m[1].str());
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(from_mark_and_to_mark_limit_the_crash_points_to_those_between_the_marks) {
+  TempDir t;
+  const std::string trace = record_three_steps(t, false);
+  const RunResult dump = crashfs_cmd(t / "run", {"dump", trace});
+  BOOST_TEST_REQUIRE(dump.exit_code == 0, dump.describe());
+  const std::uint64_t m1 = mark_seq(dump.out, "step 1 done"), m2 = mark_seq(dump.out, "step 2 done");
+  const RunResult list = crashfs_cmd(t / "run", {"explore", trace, "--list", "--json", "--from-mark", "step 1 done",
+                                                 "--to-mark", "step 2 done"});
+  BOOST_TEST_REQUIRE(list.exit_code == 0, list.describe());
+  std::istringstream lines(list.out);
+  std::string line;
+  int states = 0;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains("crash_point")) continue;
+    const std::uint64_t point = std::stoull(j["crash_point"].get<std::string>());
+    BOOST_TEST(point > m1, j.dump());
+    BOOST_TEST(point < m2, j.dump());
+    ++states;
+  }
+  BOOST_TEST(states > 0);
+  // The unsynced third entry comes after "step 2 done": checking up to that
+  // mark finds nothing, the whole trace finds it lost.
+  const RunResult upto = crashfs_cmd(t / "run", {"check", trace, "--checker", "journal:u32le+crc32c@journal.log",
+                                                 "--model", "posix", "--ack", "^step [0-9]+ done$", "--no-explain",
+                                                 "--to-mark", "step 2 done", "--base", t / "work"});
+  BOOST_TEST(upto.exit_code == 0, upto.describe());
+  const RunResult missing = crashfs_cmd(t / "run", {"check", trace, "--checker", "journal:u32le+crc32c@journal.log",
+                                                    "--from-mark", "no such mark", "--base", t / "work"});
+  BOOST_TEST(missing.exit_code == 2, missing.describe());
+  BOOST_TEST(missing.err.find("step 1 done") != std::string::npos, missing.err);
 }
