@@ -13,6 +13,9 @@ packages=(
   chromium
   # Real programs the verdict and application tests run (issues 10, 12).
   libleveldb-dev liblmdb-dev lmdb-utils redis-server redis-tools
+  # The application suite (workloads/apps, scripts/apps.sh, issue 12): pip
+  # for Debian's python3.11 (pip install --target of a wheel built locally).
+  python3-pip
 )
 
 missing=()

@@ -113,7 +113,7 @@ int dump(const std::string& db_path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Writes or dumps a LevelDB database with the real libleveldb (header of workloads/leveldb_tool.cpp)"};
+  CLI::App app{"Writes or dumps a LevelDB database with the real libleveldb (header of workloads/apps/leveldb/leveldb_tool.cpp)"};
   app.require_subcommand(1);
   std::string db_path;
   std::uint64_t unsynced = 0, synced = 0;
