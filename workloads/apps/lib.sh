@@ -72,3 +72,9 @@ app_tool() {
   [ -x "$d/$1" ] || { echo "apps: $d/$1 is missing: build crashfs (scripts/build.sh) or set CRASHFS_WORKLOAD_DIR" >&2; return 2; }
   echo "$d/$1"
 }
+
+# The real python3 executable (not pyenv's shim, a shell script that costs
+# ~0.3 s a start: the views start Python once per crash state).
+app_python() {
+  python3 -c 'import sys; print(sys.executable)'
+}

@@ -10,13 +10,13 @@
 #                    /tmp usually is): the view imports every module of the
 #                    wheel (import_all.py, a dump: checker), and the pyc
 #                    checker reads the .pyc files pip compiled.
-# small: 3 modules; full: 12.
+# small: 3 modules (pip-target capped at 800 states a model); full: 12 (6000).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 app_begin "$here" "$@"
-n=3
-[ "$SIZE" = full ] && n=12
+n=3 cap=800
+[ "$SIZE" = full ] && n=12 cap=6000
 (cd "$OUT/work" && bash "$here/setup.sh" "$n")
 # An interpreter by version: Debian's if installed, else pyenv's.
 python_of() {
@@ -37,7 +37,7 @@ case "$CONFIG" in
     py=$(python_of 3.11)
     mkdir -p "$OUT/tmp"
     app_run "$here" --checker "dump:$py -B $here/import_all.py target $n" --checker 'pyc@target/**/*.pyc' \
-      --max-states 6000 -- env TMPDIR="$OUT/tmp" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore \
+      --max-states "$cap" -- env TMPDIR="$OUT/tmp" PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_ROOT_USER_ACTION=ignore \
       "$py" -m pip install -q --no-index --no-deps --no-cache-dir --target target crashdemo-1.0-py3-none-any.whl
     ;;
 esac

@@ -13,5 +13,6 @@ n=3 cap=150
 [ "$SIZE" = full ] && n=40 cap=4000
 # The socket and the server's log live outside the recorded directory.
 mkdir -p "$OUT/run"
-app_run "$here" --checker "dump:bash $here/view.sh $CONFIG" --ack '^ack key:[0-9]+$' --max-states "$cap" \
-  -- bash "$here/server.sh" . "$CONFIG" "$OUT/run/redis.sock" python3 "$here/resp.py" "$OUT/run/redis.sock" write "$n"
+py=$(app_python)
+app_run "$here" --checker "dump:bash $here/view.sh $CONFIG $py" --ack '^ack key:[0-9]+$' --max-states "$cap" \
+  -- bash "$here/server.sh" . "$CONFIG" "$OUT/run/redis.sock" "$py" "$here/resp.py" "$OUT/run/redis.sock" write "$n"

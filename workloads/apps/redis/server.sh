@@ -25,8 +25,10 @@ fi
 "$@"
 status=$?
 if [ $status -ne 0 ]; then tail -3 "$log" >&2; fi
-[ "${REDIS_STOP:-}" = kill ] && kill -KILL "$pid" 2>/dev/null
-for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-if kill -0 "$pid" 2>/dev/null; then kill "$pid"; fi
-wait "$pid" 2>/dev/null
+{
+  [ "${REDIS_STOP:-}" = kill ] && kill -KILL "$pid"
+  for _ in $(seq 1 500); do kill -0 "$pid" || break; sleep 0.01; done
+  if kill -0 "$pid"; then kill "$pid"; fi
+  wait "$pid"
+} 2>/dev/null
 exit $status

@@ -12,4 +12,4 @@ mode=${CONFIG%-*} sync=${CONFIG#*-}
 rounds=0
 [ "$SIZE" = full ] && rounds=8
 app_run "$here" --checker sqlite@db.sqlite --ack '^committed [0-9]+$' \
-  -- python3 "$here/writer.py" db.sqlite "$mode" "$sync" "$rounds"
+  -- "$(app_python)" "$here/writer.py" db.sqlite "$mode" "$sync" "$rounds"
