@@ -16,6 +16,9 @@ cell that differs from the expectation is marked "**MISMATCH** (expected
 Two tags in a reason mark what the table must say out loud:
   [app-bug]            the program's documentation promises better than the
                        verdict: the reason names the application's bug;
+  [remedy: TEXT]       what the program's documentation offers instead (a
+                       setting), shown with a group crashfs found no verified
+                       fsync for;
   [crashfs-miss: V]    crashfs is known to report V here and be wrong (the
                        reason says why and which state shows it): reported as
                        "crashfs miss", not counted as a mismatch while crashfs
@@ -41,7 +44,9 @@ def expectations(app_dir, config):
             unwanted = {g[1:] for g in grades.split(",") if g.startswith("-")}
             reason = fields[3] if len(fields) > 3 else ""
             miss = re.search(r"\[crashfs-miss: *([a-z-]+)\]", reason)
-            out.append((fields[1], verdict, want, unwanted, "[app-bug]" in reason, miss.group(1) if miss else None))
+            remedy = re.search(r"\[remedy: *([^\]]+)\]", reason)
+            out.append((fields[1], verdict, want, unwanted, "[app-bug]" in reason, miss.group(1) if miss else None,
+                        remedy.group(1).strip() if remedy else None))
     return out
 
 
@@ -49,7 +54,7 @@ def cell(text):
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def groups_of(report, model):
+def groups_of(report, model, remedy):
     fixes = {}
     for fx in report.get("fixes", []):
         if fx.get("verified"):
@@ -58,11 +63,13 @@ def groups_of(report, model):
     for g in report.get("groups", []):
         if model not in g.get("models", []):
             continue
-        remedy = fixes.get(g["id"]) or g.get("no_fix_reason") or "no fix found"
+        fix = fixes.get(g["id"]) or g.get("no_fix_reason") or "no fix found"
+        if remedy and g["id"] not in fixes:
+            fix += f"; remedy: {remedy}"
         reason = g.get("reason", "")
         if len(reason) > 160:
             reason = reason[:157] + "..."
-        parts.append(f"{g.get('kind', '?')} ({g.get('grade', '?')}, {g.get('states', '?')} states): {reason} -> {remedy}")
+        parts.append(f"{g.get('kind', '?')} ({g.get('grade', '?')}, {g.get('states', '?')} states): {reason} -> {fix}")
     return "<br>".join(parts) if parts else "-"
 
 
@@ -85,7 +92,7 @@ def main():
             print(f"| {app} | {config} | {model} | **MISMATCH**: no report ({cell(e)}); expected {verdict} | - | - | {seconds} |")
         return 1
     mismatch = False
-    for model, verdict, want, unwanted, app_bug, miss in wanted:
+    for model, verdict, want, unwanted, app_bug, miss, remedy in wanted:
         verdicts = [v["verdict"] for v in report.get("verdicts", []) if v["model"] == model]
         got = max(verdicts, key=lambda v: RANK.get(v, 3)) if verdicts else "missing"
         grades = {v["grade"] for v in report.get("violations", []) if v["model"] == model}
@@ -107,7 +114,7 @@ def main():
             shown = f"**MISMATCH** {shown}: {'; '.join(problems)}"
         elif app_bug:
             shown += " [app bug]"
-        print(f"| {app} | {config} | {model} | {cell(shown)} | {states} | {cell(groups_of(report, model))} | {seconds} |")
+        print(f"| {app} | {config} | {model} | {cell(shown)} | {states} | {cell(groups_of(report, model, remedy))} | {seconds} |")
     return 1 if mismatch else 0
 
 

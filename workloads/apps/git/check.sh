@@ -3,7 +3,7 @@
 # commit; for fsync-all, core.fsync=all and core.fsyncMethod=fsync), then
 # workload.sh's commits and gc, recorded; the view is `git fsck` + `git log`
 # (view.sh) as a dump: checker, acknowledgements "committed N" and
-# "gc done".  small: 2 commits of 3 files; full: 4 commits of 20 files.
+# "gc done".  small: 2 commits of 3 files; full: 2 commits of 6 files.
 # Power-loss models are capped with --max-states (single lost and torn
 # operations first; see README "Persistence models").
 set -euo pipefail
@@ -20,6 +20,6 @@ app_begin "$here" "$@"
   echo base > base.txt
   git add -A && git commit -qm base
 )
-if [ "$SIZE" = small ]; then args=(2 3) cap=600; else args=(4 20) cap=6000; fi
+if [ "$SIZE" = small ]; then args=(2 3) cap=600; else args=(2 6) cap=1200; fi
 app_run "$here" --checker "dump:sh $here/view.sh" --ack '^(committed [0-9]+|gc done)$' --max-states "$cap" \
   -- bash "$here/workload.sh" "${args[@]}"

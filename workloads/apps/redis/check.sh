@@ -4,13 +4,13 @@
 # a client (resp.py) SETs keys and prints "ack key:I" after each reply, then
 # shuts the server down.  The view is what a restarted redis-server loads
 # (view.sh, a dump: checker).  small: 3 keys, 150 states a model; full:
-# 40 keys, 4000.
+# 8 keys, 300.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 app_begin "$here" "$@"
 n=3 cap=150
-[ "$SIZE" = full ] && n=40 cap=4000
+[ "$SIZE" = full ] && n=8 cap=300
 # The socket and the server's log live outside the recorded directory.
 mkdir -p "$OUT/run"
 py=$(app_python)
