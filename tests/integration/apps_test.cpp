@@ -49,7 +49,7 @@ std::map<std::string, nlohmann::json> check_app(const std::string& app) {
       BOOST_TEST_REQUIRE((r.exit_code == 0 || r.exit_code == 1 || r.exit_code == 4), r.describe());
       const RunResult judged =
           run({"python3", kApps + "/judge.py", dir / "out/report.json", kApps + "/" + app, config});
-      BOOST_TEST(judged.exit_code == 0, judged.describe());
+      BOOST_TEST(judged.exit_code == 0, judged.describe() << "\n--- the run (check.sh):\n" << r.describe());
       BOOST_TEST_MESSAGE(judged.out);
       reports[config] = nlohmann::json::parse(read_file(dir / "out/report.json"));
     }
