@@ -12,16 +12,25 @@
 namespace crashfs {
 namespace {
 
-// Runs one checker, turning an escaping exception into a harness error:
-// a checker failure must never be reported as the program's bug.
+// A checker's escaping exception as a harness error: a checker failure
+// must never be reported as the program's bug.
+std::string describe_failure(const Checker& checker, const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return fmt::format("checker {} failed: {}", checker.name(), e.what());
+  } catch (...) {
+  }
+  return fmt::format("checker {} failed with an unknown exception", checker.name());
+}
+
+// Runs one checker, turning an escaping exception into a harness error.
 bool run_one(Checker& checker, const CheckContext& ctx, std::vector<Violation>& out, std::string& error) {
   try {
     checker.check(ctx, out);
     return true;
-  } catch (const std::exception& e) {
-    error = fmt::format("checker {} failed: {}", checker.name(), e.what());
   } catch (...) {
-    error = fmt::format("checker {} failed with an unknown exception", checker.name());
+    error = describe_failure(checker, std::current_exception());
   }
   return false;
 }
@@ -109,41 +118,91 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     }
   }
 
-  std::vector<Violation> found;
+  // A state gathered for a batch: what the report needs of it once the
+  // exploration has moved on.
+  struct Pending {
+    ModelKind model;
+    std::string id;
+    OpId point;
+    StateSpec spec;
+    std::shared_ptr<const StateView> state, completed;
+    Seq crash_seq;
+    std::size_t moment;
+    std::size_t point_index;
+  };
+  const std::size_t batch_size = options.jobs > 1 && !options.on_checked ? std::size_t{32} * options.jobs : 1;
+  std::vector<Pending> batch;
+  std::vector<std::vector<CheckResult>> results(checkers.size());
   std::map<std::pair<ModelKind, std::string>, std::uint64_t> kept;
-  report.summary = explorer.explore(explore, [&](const ExploredState& state) {
-    CheckContext ctx = state.context();
-    ctx.history = history;
-    ctx.moment = moment_of(*history, explorer.trace(), state.point());
-    ++report.states_checked[state.model()];    for (Checker* checker : checkers) {
-      found.clear();
-      std::string error;
-      if (!run_one(*checker, ctx, found, error)) {
-        if (report.harness_errors.size() < 100) report.harness_errors.push_back(fmt::format("{} (state {})", error, state.id()));
-        continue;
-      }
-      CellVerdict& cell = report.cells[{state.model(), checker->name()}];
-      ++cell.states_checked;
-      if (found.empty()) continue;
-      ++cell.violating_states;
-      cell.violations += found.size();
-      report.total_violations += found.size();
-      std::uint64_t& cell_kept = kept[{state.model(), checker->name()}];
-      for (Violation& v : found) {
-        if (cell_kept >= options.keep_per_cell) break;
-        ++cell_kept;
-        StateViolation sv;
-        if (v.checker.empty()) v.checker = checker->name();
-        sv.violation = std::move(v);
-        sv.model = state.model();
-        sv.state_id = state.id();
-        sv.point = state.point_id();
-        sv.state_description = state.description();
-        report.violations.push_back(std::move(sv));
+
+  // Runs the checkers on the batch, then records each state's results in
+  // exploration order (as if they had been checked one by one).
+  auto flush = [&]() {
+    if (batch.empty()) return;
+    std::vector<CheckContext> contexts;
+    contexts.reserve(batch.size());
+    for (const Pending& p : batch)
+      contexts.push_back(CheckContext{*p.state, *p.completed, explorer.versions(), p.crash_seq, history, p.moment, p.id});
+    std::vector<const CheckContext*> ctxs;
+    for (const CheckContext& c : contexts) ctxs.push_back(&c);
+    for (std::size_t i = 0; i < checkers.size(); ++i) {
+      try {
+        checkers[i]->check_batch(ctxs, options.jobs, results[i]);
+      } catch (...) {
+        results[i].assign(ctxs.size(), CheckResult{});
+        for (CheckResult& r : results[i]) r.error = std::current_exception();
       }
     }
+    for (std::size_t k = 0; k < batch.size(); ++k) {
+      const Pending& p = batch[k];
+      ++report.states_checked[p.model];
+      for (std::size_t i = 0; i < checkers.size(); ++i) {
+        Checker& checker = *checkers[i];
+        CheckResult& r = results[i][k];
+        if (r.error) {
+          const std::string error = describe_failure(checker, r.error);
+          if (report.harness_errors.size() < 100) report.harness_errors.push_back(fmt::format("{} (state {})", error, p.id));
+          continue;
+        }
+        std::vector<Violation>& found = r.violations;
+        CellVerdict& cell = report.cells[{p.model, checker.name()}];
+        ++cell.states_checked;
+        if (found.empty()) continue;
+        ++cell.violating_states;
+        cell.violations += found.size();
+        report.total_violations += found.size();
+        std::uint64_t& cell_kept = kept[{p.model, checker.name()}];
+        for (Violation& v : found) {
+          if (cell_kept >= options.keep_per_cell) break;
+          ++cell_kept;
+          StateViolation sv;
+          if (v.checker.empty()) v.checker = checker.name();
+          sv.violation = std::move(v);
+          sv.model = p.model;
+          sv.state_id = p.id;
+          sv.point = p.point;
+          sv.state_description = explorer.describe(p.spec);
+          report.violations.push_back(std::move(sv));
+        }
+      }
+    }
+    if (options.progress) {
+      std::uint64_t checked = 0;
+      for (const auto& [model, n] : report.states_checked) checked += n;
+      const Pending& last = batch.back();
+      options.progress(CheckProgress{last.model, last.point_index + 1, explorer.index().size(), checked});
+    }
+    batch.clear();
+  };
+
+  report.summary = explorer.explore(explore, [&](const ExploredState& state) {
+    batch.push_back(Pending{state.model(), state.id(), state.point_id(), state.spec(), state.state(), state.completed(),
+                            state.crash_seq(), moment_of(*history, explorer.trace(), state.point()), state.point()});
+    if (batch.size() < batch_size) return;
+    flush();
     if (options.on_checked) options.on_checked(state, report);
   });
+  flush();
 
   // --- Inconclusive: what was not really checked. ---
   auto mark_cells = [&](auto&& matches, const std::string& why) {

@@ -68,6 +68,14 @@ struct CheckReport {
   bool clean() const { return total_violations == 0; }
 };
 
+// How far a run_checks has got (CheckOptions::progress).
+struct CheckProgress {
+  ModelKind model = ModelKind::kPosix;
+  std::size_t points_done = 0;   // crash points of `model` passed (the last state's point + 1)
+  std::size_t points_total = 0;  // crash points of the trace
+  std::uint64_t checked = 0;     // states checked so far, every model
+};
+
 struct CheckOptions {
   ExploreOptions explore;
   std::uint64_t keep_per_cell = 1000;
@@ -76,8 +84,16 @@ struct CheckOptions {
   // acknowledgements is made for the run.  Explain passes the original
   // run's history when it re-explores variants of its trace.
   const RunHistory* history = nullptr;
-  // Called after each checked state (progress bars); may be empty.
+  // Called after each checked state (progress bars); may be empty.  Set, it
+  // makes the states be checked one at a time, as they are explored.
   std::function<void(const ExploredState&, const CheckReport&)> on_checked;
+  // States checked at once (--jobs): the explored states are gathered in
+  // batches and each checker gets a batch (Checker::check_batch; cmd: and
+  // dump: run that many commands at once).  The report is the same for
+  // every value.
+  unsigned jobs = 1;
+  // Called after each state or batch of states checked; may be empty.
+  std::function<void(const CheckProgress&)> progress;
 };
 
 // Explores `explorer`'s trace under options.explore.models and checks every

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -38,6 +39,13 @@ struct Violation {
   std::vector<Seq> ops;  // the operations whose bytes are involved
 };
 
+// What check() gave for one state of a batch: its violations, or what it
+// threw (a harness error).
+struct CheckResult {
+  std::vector<Violation> violations;
+  std::exception_ptr error;
+};
+
 class Checker {
  public:
   virtual ~Checker() = default;
@@ -52,6 +60,12 @@ class Checker {
   virtual std::optional<std::uint64_t> units_judged() const { return std::nullopt; }
   // Appends the violations of ctx.state to `out`.
   virtual void check(const CheckContext& ctx, std::vector<Violation>& out) = 0;
+  // Checks the states of `ctxs` in order; out[i] (out is resized) is what
+  // check(*ctxs[i]) would give after the states before it.  A checker whose
+  // work on a state is mostly waiting for a process (cmd:) may run up to
+  // `jobs` states at once; the verdicts are the same for every `jobs`.  The
+  // default calls check() on each, one after the other.
+  virtual void check_batch(const std::vector<const CheckContext*>& ctxs, unsigned jobs, std::vector<CheckResult>& out);
 };
 
 }  // namespace crashfs

@@ -60,6 +60,17 @@ class StateCommandRunner {
   // command could not be started), never the program's.
   virtual Status run(const StateView& state, const std::string& command, std::string_view state_id,
                      std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) = 0;
+
+  // Running several commands at once (cmd: with --jobs): slots() private
+  // directories; write_state() writes `state` to the one of `slot`, and
+  // run_written() runs the command there as run() does, then empties it.
+  // run_written() may be called from another thread, concurrently for
+  // distinct slots; write_state() only from the caller's thread.  The
+  // default has no slots (commands run one at a time through run()).
+  virtual unsigned slots() const { return 0; }
+  virtual Status write_state(const StateView& state, unsigned slot);
+  virtual Status run_written(unsigned slot, const std::string& command, std::string_view state_id,
+                             std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out);
 };
 
 // What make_checker (checker_spec.h) gives the checkers that need the host.

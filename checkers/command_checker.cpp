@@ -1,6 +1,10 @@
 #include "checkers/command_checker.h"
 
+#include <algorithm>
+#include <memory>
+#include <set>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -31,8 +35,57 @@ class CommandCache {
     const ContentHash key = state_key(state);
     if (auto it = cache_.find(key); it != cache_.end()) return it->second;
     CommandOutcome r;
-    if (Status st = runner_.run(state, options_.command, state_id, options_.timeout, keep_stdout_, r); !st)
-      throw std::runtime_error(st.message());
+    const Status st = runner_.run(state, options_.command, state_id, options_.timeout, keep_stdout_, r);
+    return store(key, st, std::move(r), state_id);
+  }
+
+  // Runs the command on the states of `ctxs` whose content is not cached
+  // yet, up to `jobs` at once (the runner's slots): each state is written
+  // on this thread, its command runs on a thread of its own.  Afterwards
+  // run() finds every one of them in the cache, so the verdicts are those
+  // of running them one by one.  A state whose run fails is left out (run()
+  // then runs it again and throws, in order).
+  void prefetch(const std::vector<const CheckContext*>& ctxs, unsigned jobs) {
+    jobs = std::min(jobs, runner_.slots());
+    if (jobs < 2) return;
+    struct Job {
+      ContentHash key;
+      std::string state_id;
+      Status status;
+      CommandOutcome outcome;
+      std::thread thread;
+    };
+    std::vector<std::unique_ptr<Job>> slot(jobs);
+    std::set<ContentHash> started;
+    auto finish = [&](unsigned i) {
+      if (!slot[i]) return;
+      Job& job = *slot[i];
+      job.thread.join();
+      if (job.status && !job.outcome.timed_out) store(job.key, job.status, std::move(job.outcome), job.state_id);
+      slot[i].reset();
+    };
+    unsigned next = 0;
+    for (const CheckContext* ctx : ctxs) {
+      const ContentHash key = state_key(ctx->state);
+      if (cache_.count(key) || !started.insert(key).second) continue;
+      const unsigned i = next;
+      next = (next + 1) % jobs;
+      finish(i);  // the slot's previous state (the oldest running)
+      if (!runner_.write_state(ctx->state, i)) continue;
+      auto job = std::make_unique<Job>();
+      job->key = key;
+      job->state_id = std::string(ctx->state_id);
+      Job* j = job.get();
+      job->thread = std::thread([this, j, i] {
+        j->status = runner_.run_written(i, options_.command, j->state_id, options_.timeout, keep_stdout_, j->outcome);
+      });
+      slot[i] = std::move(job);
+    }
+    for (unsigned i = 0; i < jobs; ++i) finish(i);
+  }
+
+  const Outcome& store(const ContentHash& key, const Status& st, CommandOutcome r, std::string_view state_id) {
+    if (!st) throw std::runtime_error(st.message());
     if (r.timed_out)
       throw std::runtime_error(fmt::format("`{}` did not finish within {} s on state {} (raise --cmd-timeout or fix "
                                            "the command)",
@@ -70,6 +123,10 @@ class CommandChecker : public Checker {
     const Outcome& o = cache_.run(ctx.state, ctx.state_id);
     if (o.status != 0) out.push_back(cache_.failed(o, name()));
   }
+  void check_batch(const std::vector<const CheckContext*>& ctxs, unsigned jobs, std::vector<CheckResult>& out) override {
+    cache_.prefetch(ctxs, jobs);
+    Checker::check_batch(ctxs, jobs, out);
+  }
 
  private:
   CommandCache cache_;
@@ -91,6 +148,7 @@ class DumpReader : public ViewReader {
     const Outcome& o = cache_.run(ctx.state, ctx.state_id);
     if (o.status != 0) out.push_back(cache_.failed(o, name()));
   }
+  void prefetch(const std::vector<const CheckContext*>& ctxs, unsigned jobs) { cache_.prefetch(ctxs, jobs); }
 
  private:
   CommandCache cache_;
@@ -101,6 +159,12 @@ class DumpChecker : public OracleChecker {
  public:
   using OracleChecker::OracleChecker;
   std::optional<std::uint64_t> units_judged() const override { return std::nullopt; }
+  // The batch's states run at once; the run's history states, which the
+  // oracle asks for one by one, are mostly the same contents (cached).
+  void check_batch(const std::vector<const CheckContext*>& ctxs, unsigned jobs, std::vector<CheckResult>& out) override {
+    static_cast<DumpReader&>(reader()).prefetch(ctxs, jobs);
+    Checker::check_batch(ctxs, jobs, out);
+  }
 };
 
 }  // namespace

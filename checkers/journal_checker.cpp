@@ -60,57 +60,77 @@ std::string consequence(const JournalDamage& d) {
   return {};
 }
 
-JournalFinding mid_file_damage(const JournalParse& parse, const JournalDamage& d) {
+// Where the bytes judged start in the whole file (journal_checker.h,
+// JournalPrefix): offsets and entry indices in messages are the file's.
+struct Shift {
+  std::uint64_t offset = 0;
+  std::size_t entries = 0;
+  const std::optional<JournalEntry>* last = nullptr;  // the prefix's last entry (absolute)
+};
+
+JournalFinding mid_file_damage(const JournalParse& parse, const JournalDamage& d, const Shift& at) {
   JournalFinding f;
-  f.offset = d.offset;
+  const std::size_t index = at.entries + d.entry_index;
+  f.offset = at.offset + d.offset;
   f.grade = "mid-file-damage";
-  f.reason = d.what + " at " + entry_at(d.entry_index, d.offset);
+  f.reason = d.what + " at " + entry_at(index, at.offset + d.offset);
   if (d.hidden_entries)
     f.reason += "; " + plural(d.hidden_entries, "complete entry follows", "complete entries follow") + " from offset " +
-                std::to_string(d.resume_offset);
+                std::to_string(at.offset + d.resume_offset);
   else if (d.resume_offset)
-    f.reason += "; entries follow from offset " + std::to_string(d.resume_offset);
-  f.reason += "; the reader " + std::string(describe(d.response)) + ": " + consequence(d);
-  std::uint64_t start = d.offset;
-  if (d.short_frame && d.entry_index > 0 && d.entry_index <= parse.entries.size()) {
+    f.reason += "; entries follow from offset " + std::to_string(at.offset + d.resume_offset);
+  JournalDamage whole = d;
+  whole.entry_index = index;
+  f.reason += "; the reader " + std::string(describe(d.response)) + ": " + consequence(whole);
+  std::uint64_t start = at.offset + d.offset;
+  std::optional<JournalEntry> before;
+  if (d.entry_index > 0 && d.entry_index <= parse.entries.size()) {
+    before = parse.entries[d.entry_index - 1];
+    before->offset += at.offset;
+  } else if (d.entry_index == 0 && at.last != nullptr && *at.last) {
+    before = **at.last;
+  }
+  if (d.short_frame && index > 0 && before) {
     // The reader stopped inside garbage; the half-written entry that caused
     // it may have been read as part of the entry before.
-    const JournalEntry& before = parse.entries[d.entry_index - 1];
-    f.reason += " (entry " + std::to_string(d.entry_index - 1) + " at offset " + std::to_string(before.offset) +
+    f.reason += " (entry " + std::to_string(index - 1) + " at offset " + std::to_string(before->offset) +
                 " may hold the start of a half-written entry)";
-    start = before.offset;
+    start = before->offset;
   }
-  const std::uint64_t end = d.resume_offset > d.offset ? d.resume_offset : d.offset + d.length;
+  const std::uint64_t end = at.offset + (d.resume_offset > d.offset ? d.resume_offset : d.offset + d.length);
   f.ranges.push_back({JournalFinding::View::kState, start, end - start});
   return f;
 }
 
 void judge_entries(const JournalParse& parse, std::string_view state, std::optional<std::string_view> completed,
-                   std::vector<JournalFinding>& out) {
+                   const Shift& at, std::vector<JournalFinding>& out) {
   std::size_t bad = 0;
   JournalFinding first;
   for (std::size_t i = 0; i < parse.entries.size(); ++i) {
     const JournalEntry& e = parse.entries[i];
+    const std::uint64_t offset = at.offset + e.offset;
     JournalFinding f;
     if (!e.suspect.empty()) {
-      f.offset = e.offset;
+      f.offset = offset;
       f.grade = "silent-corruption";
-      f.reason = entry_at(i, e.offset) + " is accepted by the reader but no writer writes it: " + e.suspect;
-      f.ranges.push_back({JournalFinding::View::kState, e.offset, e.size});
+      f.reason = entry_at(at.entries + i, offset) + " is accepted by the reader but no writer writes it: " + e.suspect;
+      f.ranges.push_back({JournalFinding::View::kState, offset, e.size});
     } else if (completed) {
       const std::uint64_t diff = first_difference(state, *completed, e.offset, e.size);
       if (diff == kNone) continue;
       const std::uint64_t end = e.offset + e.size;
       const bool last = i + 1 == parse.entries.size();
-      f.offset = diff;
+      f.offset = at.offset + diff;
       f.differs_from_completed = true;
       f.grade = last ? "torn-undetectable" : "silent-corruption";
-      f.reason = entry_at(i, e.offset) + " (" + std::to_string(e.size) + " bytes) differs from what the writer wrote from offset " +
-                 std::to_string(diff) + (all_zero(state.substr(diff, end - diff)) ? " (reads as zeros)" : "") +
+      f.reason = entry_at(at.entries + i, offset) + " (" + std::to_string(e.size) +
+                 " bytes) differs from what the writer wrote from offset " + std::to_string(at.offset + diff) +
+                 (all_zero(state.substr(diff, end - diff)) ? " (reads as zeros)" : "") +
                  " and the format cannot tell: the reader accepts wrong bytes";
-      f.ranges.push_back({JournalFinding::View::kState, diff, end - diff});
+      f.ranges.push_back({JournalFinding::View::kState, at.offset + diff, end - diff});
       if (completed->size() > diff)
-        f.ranges.push_back({JournalFinding::View::kCompleted, diff, std::min<std::uint64_t>(end, completed->size()) - diff});
+        f.ranges.push_back({JournalFinding::View::kCompleted, at.offset + diff,
+                            std::min<std::uint64_t>(end, completed->size()) - diff});
     } else {
       continue;
     }
@@ -128,7 +148,7 @@ void judge_entries(const JournalParse& parse, std::string_view state, std::optio
 // offset.  Offsets the reference does not reach say nothing (the writer
 // truncated or rewrote the file later).
 void judge_against_reference(const JournalFormat& format, const JournalParse& parse, std::string_view state,
-                             std::string_view reference, std::vector<JournalFinding>& out) {
+                             std::string_view reference, const Shift& at, std::vector<JournalFinding>& out) {
   const JournalParse ref = format.parse(reference);
   std::size_t bad = 0;
   JournalFinding first;
@@ -144,14 +164,15 @@ void judge_against_reference(const JournalFormat& format, const JournalParse& pa
                       state.substr(e.offset, e.size) == reference.substr(r.offset, r.size);
     if (same) continue;
     if (bad++ > 0) continue;
-    first.offset = e.offset;
+    first.offset = at.offset + e.offset;
     first.grade = i + 1 == parse.entries.size() ? "torn-undetectable" : "silent-corruption";
-    first.reason = entry_at(i, e.offset) + " (" + std::to_string(e.size) + " bytes) is accepted by the reader but is not the entry the writer completed " +
+    first.reason = entry_at(at.entries + i, at.offset + e.offset) + " (" + std::to_string(e.size) +
+                   " bytes) is accepted by the reader but is not the entry the writer completed " +
                    (r.offset == e.offset ? "there (" + std::to_string(r.size) + " bytes)"
-                                         : "there (its entry at offset " + std::to_string(r.offset) + " covers it)") +
+                                         : "there (its entry at offset " + std::to_string(at.offset + r.offset) + " covers it)") +
                    ": the reader takes an entry that was never written whole (a placeholder, or a length patched in later)";
-    first.ranges.push_back({JournalFinding::View::kState, e.offset, e.size});
-    first.ranges.push_back({JournalFinding::View::kReference, r.offset, r.size});
+    first.ranges.push_back({JournalFinding::View::kState, at.offset + e.offset, e.size});
+    first.ranges.push_back({JournalFinding::View::kReference, at.offset + r.offset, r.size});
     first.differs_from_completed = true;  // moot if the state holds an older complete version
   }
   if (bad == 0) return;
@@ -174,11 +195,14 @@ const FileEntry* file_in(const StateView& view, std::string_view path) {
 
 }  // namespace
 
-std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::string_view state,
-                                          std::optional<std::string_view> completed,
-                                          std::optional<std::string_view> reference) {
+std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const JournalPrefix& prefix,
+                                               std::string_view state, std::optional<std::string_view> completed,
+                                               std::optional<std::string_view> reference, JournalParse* state_parse) {
+  const Shift at{prefix.offset, prefix.entries, &prefix.last};
   std::vector<JournalFinding> out;
-  const JournalParse parse = format.parse(state);
+  JournalParse own;
+  JournalParse& parse = state_parse ? *state_parse : own;
+  parse = format.parse(state);
   std::optional<JournalParse> completed_parse;
   for (const JournalDamage& d : parse.damage) {
     bool at_tail = d.at_tail;
@@ -186,24 +210,31 @@ std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::stri
       if (!completed_parse) completed_parse = format.parse(*completed);
       at_tail = torn_prefix_of_completed(*completed_parse, state, *completed, d.offset);
     }
+    const std::size_t index = at.entries + d.entry_index;
     if (!at_tail) {
-      out.push_back(mid_file_damage(parse, d));
-      if (completed) also_in_completed(out.back(), completed->size());
-    } else if (d.response == ReaderResponse::kReset && d.entry_index > format.header_entries()) {
+      out.push_back(mid_file_damage(parse, d, at));
+      if (completed) also_in_completed(out.back(), at.offset + completed->size());
+    } else if (d.response == ReaderResponse::kReset && index > format.header_entries()) {
       JournalFinding f;
-      f.offset = d.offset;
+      f.offset = at.offset + d.offset;
       f.grade = "full-rebuild";
-      f.reason = d.what + " at " + entry_at(d.entry_index, d.offset) + ", the torn last entry; the reader " +
+      f.reason = d.what + " at " + entry_at(index, at.offset + d.offset) + ", the torn last entry; the reader " +
                  std::string(describe(d.response)) + ": full rebuild: data lost (" +
-                 plural(d.entry_index, "entry", "entries") + " discarded)";
-      f.ranges.push_back({JournalFinding::View::kState, d.offset, d.length});
-      if (completed) also_in_completed(f, completed->size());
+                 plural(index, "entry", "entries") + " discarded)";
+      f.ranges.push_back({JournalFinding::View::kState, at.offset + d.offset, d.length});
+      if (completed) also_in_completed(f, at.offset + completed->size());
       out.push_back(std::move(f));
     }
   }
-  judge_entries(parse, state, completed, out);
-  if (out.empty() && reference) judge_against_reference(format, parse, state, *reference, out);
+  judge_entries(parse, state, completed, at, out);
+  if (out.empty() && reference) judge_against_reference(format, parse, state, *reference, at, out);
   return out;
+}
+
+std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::string_view state,
+                                          std::optional<std::string_view> completed,
+                                          std::optional<std::string_view> reference) {
+  return judge_journal_from(format, JournalPrefix{}, state, completed, reference, nullptr);
 }
 
 Recovered journal_view(const JournalFormat& format, std::string_view bytes) {
@@ -223,8 +254,8 @@ namespace {
 // How a journal's reader reads a file back (view_oracle.h).
 class JournalReader : public ViewReader {
  public:
-  JournalReader(std::unique_ptr<JournalFormat> format, std::string glob)
-      : format_(std::move(format)), glob_(std::move(glob)) {}
+  JournalReader(std::unique_ptr<JournalFormat> format, std::string glob, bool resume)
+      : format_(std::move(format)), glob_(std::move(glob)), resume_(resume && format_->resumable()) {}
 
   std::string name() const override { return "journal:" + format_->name(); }
   std::string scope() const override { return "files matching " + glob_; }
@@ -241,7 +272,11 @@ class JournalReader : public ViewReader {
     const FileEntry* e = file_in(state, unit);
     if (e == nullptr) return Recovered{kAbsentView, "no entries (absent)"};
     auto it = views_.find(e->hash);
-    if (it == views_.end()) it = views_.emplace(e->hash, journal_view(*format_, state.read(*e))).first;
+    if (it == views_.end()) {
+      Recovered view = resume_ ? resumed_view(unit, state.content(*e))
+                                            : journal_view(*format_, state.read(*e));
+      it = views_.emplace(e->hash, std::move(view)).first;
+    }
     return it->second;
   }
 
@@ -250,7 +285,13 @@ class JournalReader : public ViewReader {
  private:
   struct Key {
     ContentHash state, completed, reference;
-    auto operator<=>(const Key&) const = default;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHasher {
+    std::size_t operator()(const Key& k) const noexcept {
+      const ContentHashHasher h;
+      return h(k.state) ^ (h(k.completed) * 31) ^ (h(k.reference) * 1000003);
+    }
   };
 
   bool matches(const std::string& path) {
@@ -259,9 +300,39 @@ class JournalReader : public ViewReader {
     return it->second;
   }
 
+  // Where the reader is after the entries before `prefix.offset` of a
+  // file's main line (below), and the view's digest so far.
+  struct Boundary {
+    JournalPrefix prefix;
+    ViewDigest digest;
+  };
+  // A file's main line: the latest crash-free version judged (ctx.completed)
+  // and every entry boundary of it, in order ([0] is the empty prefix).
+  // Any version resumes at the last boundary before the first byte where it
+  // differs from the main line (FileContent::common_prefix).
+  struct MainLine {
+    std::shared_ptr<const FileContent> content;
+    std::vector<Boundary> boundaries;
+  };
+  MainLine& line(const std::string& path);
+  // Makes `content` the main line: keeps the boundaries of the bytes it
+  // shares with the old one, parses the rest.
+  void extend(MainLine& line, const std::shared_ptr<const FileContent>& content);
+  // The last boundary at or before `limit`.
+  static const Boundary& boundary_at(const MainLine& line, std::uint64_t limit);
+  Recovered resumed_view(const std::string& path, const std::shared_ptr<const FileContent>& content);
+  // The view of a file whose bytes after `from` are `bytes`, parsed.
+  Recovered view_after(const Boundary& from, std::string_view bytes, const JournalParse& parse) const;
+  std::vector<JournalFinding> resumed_judgement(const std::string& path, const ContentHash& state_hash,
+                                                const std::shared_ptr<const FileContent>& state,
+                                                const std::shared_ptr<const FileContent>& completed,
+                                                const std::shared_ptr<const FileContent>& reference);
+
   std::unique_ptr<JournalFormat> format_;
   std::string glob_;
-  std::map<Key, std::vector<JournalFinding>> verdicts_;
+  bool resume_;
+  std::unordered_map<std::string, MainLine> lines_;
+  std::unordered_map<Key, std::vector<JournalFinding>, KeyHasher> verdicts_;
   std::unordered_map<ContentHash, Recovered, ContentHashHasher> views_;
   std::unordered_map<std::string, bool> glob_cache_;
 };
@@ -283,6 +354,11 @@ void JournalReader::integrity(const CheckContext& ctx, const std::string& path, 
   }
   const Key key{s->hash, c ? c->hash : ContentHash{}, r ? r->hash : ContentHash{}};
   auto it = verdicts_.find(key);
+  if (it == verdicts_.end() && resume_) {
+    std::shared_ptr<const FileContent> rc;
+    if (r) rc = ref_view->content(*r);
+    it = verdicts_.emplace(key, resumed_judgement(path, s->hash, ctx.state.content(*s), c ? ctx.completed.content(*c) : nullptr, rc)).first;
+  }
   if (it == verdicts_.end()) {
     const std::string sb = ctx.state.read(*s);
     std::optional<std::string> cb, rb;
@@ -321,12 +397,98 @@ void JournalReader::integrity(const CheckContext& ctx, const std::string& path, 
   }
 }
 
+JournalReader::MainLine& JournalReader::line(const std::string& path) {
+  auto it = lines_.find(path);
+  if (it == lines_.end()) {
+    MainLine fresh;
+    fresh.content = std::make_shared<BytesContent>(std::string());
+    Boundary start;
+    start.digest.add(std::string_view("journal"));
+    fresh.boundaries.push_back(std::move(start));
+    it = lines_.emplace(path, std::move(fresh)).first;
+  }
+  return it->second;
+}
+
+const JournalReader::Boundary& JournalReader::boundary_at(const MainLine& line, std::uint64_t limit) {
+  auto it = std::upper_bound(line.boundaries.begin(), line.boundaries.end(), limit,
+                             [](std::uint64_t at, const Boundary& b) { return at < b.prefix.offset; });
+  return *(it - 1);  // boundaries[0] is at offset 0
+}
+
+void JournalReader::extend(MainLine& line, const std::shared_ptr<const FileContent>& content) {
+  const std::uint64_t shared = content->common_prefix(*line.content);
+  while (line.boundaries.size() > 1 && line.boundaries.back().prefix.offset > shared) line.boundaries.pop_back();
+  line.content = content;
+  const std::uint64_t from = line.boundaries.back().prefix.offset;
+  std::string bytes;
+  content->read(from, content->size() - from, bytes);
+  const JournalParse parse = format_->parse(bytes);
+  const std::uint64_t damage = parse.damage.empty() ? bytes.size() : parse.damage.front().offset;
+  for (const JournalEntry& e : parse.entries) {
+    if (!e.suspect.empty() || e.offset + e.size > damage) break;
+    Boundary next = line.boundaries.back();
+    next.digest.add(std::string_view(bytes).substr(e.offset, e.size));
+    JournalEntry whole = e;
+    whole.offset += from;
+    next.prefix.offset = whole.offset + whole.size;
+    next.prefix.entries += 1;
+    next.prefix.last = std::move(whole);
+    line.boundaries.push_back(std::move(next));
+  }
+}
+
+Recovered JournalReader::resumed_view(const std::string& path, const std::shared_ptr<const FileContent>& content) {
+  const MainLine& main = line(path);
+  const Boundary& from = boundary_at(main, content->common_prefix(*main.content));
+  std::string bytes;
+  content->read(from.prefix.offset, content->size() - from.prefix.offset, bytes);
+  return view_after(from, bytes, format_->parse(bytes));
+}
+
+Recovered JournalReader::view_after(const Boundary& from, std::string_view bytes, const JournalParse& parse) const {
+  ViewDigest digest = from.digest;
+  // journal_view of the whole file: the prefix's entries, then these.
+  for (const JournalEntry& e : parse.entries) digest.add(bytes.substr(e.offset, e.size));
+  const std::size_t entries = from.prefix.entries + parse.entries.size();
+  const std::size_t header = std::min(format_->header_entries(), entries);
+  if (entries == header) return Recovered{kAbsentView, "no entries"};
+  return Recovered{digest.finish(), plural(entries - header, "entry", "entries")};
+}
+
+std::vector<JournalFinding> JournalReader::resumed_judgement(const std::string& path, const ContentHash& state_hash,
+                                                             const std::shared_ptr<const FileContent>& state,
+                                                             const std::shared_ptr<const FileContent>& completed,
+                                                             const std::shared_ptr<const FileContent>& reference) {
+  MainLine& main = line(path);
+  if (completed) extend(main, completed);
+  // The bytes the state, the completed file, the reference and the main
+  // line all share, from the start.
+  std::uint64_t limit = state->common_prefix(*main.content);
+  if (completed && completed != main.content) limit = std::min(limit, state->common_prefix(*completed));
+  if (reference) limit = std::min(limit, state->common_prefix(*reference));
+  const Boundary& from = boundary_at(main, limit);
+  const JournalPrefix& prefix = from.prefix;
+  std::string sb, cb, rb;
+  const std::uint64_t at = prefix.offset;
+  state->read(at, state->size() - at, sb);
+  if (completed) completed->read(at, completed->size() - at, cb);
+  if (reference) reference->read(at, reference->size() - at, rb);
+  JournalParse parse;
+  std::vector<JournalFinding> findings =
+      judge_journal_from(*format_, prefix, sb, completed ? std::optional<std::string_view>(cb) : std::nullopt,
+                         reference ? std::optional<std::string_view>(rb) : std::nullopt, &parse);
+  // The oracle asks for the state's view next: it is in this parse.
+  if (!views_.count(state_hash)) views_.emplace(state_hash, view_after(from, sb, parse));
+  return findings;
+}
+
 }  // namespace
 
-std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob) {
+std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob, bool resume) {
   auto f = make_journal_format(format);
   if (!f) return nullptr;
-  return std::make_unique<OracleChecker>(std::make_unique<JournalReader>(std::move(f), std::move(glob)));
+  return std::make_unique<OracleChecker>(std::make_unique<JournalReader>(std::move(f), std::move(glob), resume));
 }
 
 }  // namespace crashfs

@@ -90,6 +90,15 @@ class JournalFormat {
   // loses only those loses nothing.
   virtual std::size_t header_entries() const { return 0; }
   virtual JournalParse parse(std::string_view file) const = 0;
+  // True when the reader keeps no state from one entry to the next, so
+  // parsing can resume at an entry boundary: for every offset b at which an
+  // entry of parse(file) ends with no damage before it, parse(file) is the
+  // entries of parse(file[0, b)) followed by parse(file[b, end)) with its
+  // offsets shifted by b and its entry indices by the entries before b, and
+  // no damage of it resets the journal.  The journal checker then judges a
+  // version of a file from where an earlier version it shares a prefix with
+  // left off (journal_checker.h).
+  virtual bool resumable() const { return false; }
 };
 
 // The format named `name` (see journal_format_names()), or nullptr.

@@ -12,7 +12,9 @@ Resync find_resync(std::string_view file, std::uint64_t from, const SequentialRe
   // is not all zeros and whether the chain ends exactly at EOF.  O(bytes).
   // Memory is linear in the bytes after `from` only: torn tails are short.
   const std::uint64_t base = from + 1;
-  std::vector<std::uint64_t> nonzero_before(n - base + 1, 0);
+  // Reused between calls (a check parses the torn tail of every state).
+  static thread_local std::vector<std::uint64_t> nonzero_before;
+  nonzero_before.assign(n - base + 1, 0);
   for (std::uint64_t i = base; i < n; ++i)
     nonzero_before[i - base + 1] = nonzero_before[i - base] + (file[i] != 0 ? 1 : 0);
   auto all_zero = [&](std::uint64_t a, std::uint64_t b) { return nonzero_before[b - base] == nonzero_before[a - base]; };
@@ -23,7 +25,8 @@ Resync find_resync(std::string_view file, std::uint64_t from, const SequentialRe
     bool nonblank = false;
     std::uint32_t entries = 0;
   };
-  std::vector<Chain> chain(n - base + 1);
+  static thread_local std::vector<Chain> chain;
+  chain.assign(n - base + 1, Chain{});
   auto at = [&](std::uint64_t q) -> Chain& { return chain[q - base]; };
   at(n) = Chain{true, true, false, 0};
   for (std::uint64_t q = n; q-- > base;) {

@@ -13,9 +13,11 @@
 // abort on purpose (the journal incident) are normal.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -54,6 +56,8 @@ struct CheckArgs {
   unsigned cmd_timeout = 60;
   bool no_explain = false;
   std::size_t max_fsync_checks = 64;
+  unsigned jobs = 0;  // 0: the number of CPUs
+  bool quiet = false;
 };
 
 struct RunArgs {
@@ -86,25 +90,53 @@ void add_check_args(CLI::App* cmd, CheckArgs& args) {
                 "Skip the explain step (causes, verified fixes, unneeded fsyncs): it re-explores the trace");
   cmd->add_option("--max-fsync-checks", args.max_fsync_checks,
                   "Recorded fsyncs to test for need, each by one re-exploration (default 64)");
+  cmd->add_option("--jobs,-j", args.jobs,
+                  "States checked at once: cmd: and dump: run this many commands in parallel (default: the number "
+                  "of CPUs); the report is the same for every value")
+      ->check(CLI::Range(1u, 1024u));
+  cmd->add_flag("--quiet,-q", args.quiet, "No progress lines on stderr");
 }
 
-// A terminal progress line on stderr; silent when stderr is not a terminal.
+// Progress on stderr: on a terminal one line rewritten in place; otherwise
+// (a log, CI) a line every few seconds.  States checked, states/s, and the
+// ETA of the current model from the share of its crash points done.
 class Progress {
  public:
-  Progress() : tty_(isatty(2) == 1), start_(std::chrono::steady_clock::now()) {}
-  void update(const ExploreProgress& p) {
-    if (!tty_) return;
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double rate = secs > 0 ? static_cast<double>(p.generated) / secs : 0;
-    const double left = p.points_done > 0 ? secs * static_cast<double>(p.points_total - p.points_done) / p.points_done : 0;
-    fmt::print(stderr, "\r  {:<13} {}/{} crash points, {} states, {:.0f} states/s, ETA {:.0f} s   ", to_string(p.model),
-               p.points_done, p.points_total, p.generated, rate, left);
-    if (p.points_done == p.points_total) fmt::print(stderr, "\n");
+  explicit Progress(bool quiet) : quiet_(quiet), tty_(isatty(2) == 1), start_(Clock::now()), last_(start_) {}
+  void update(const CheckProgress& p) {
+    if (quiet_) return;
+    const auto now = Clock::now();
+    if (p.model != model_ || !started_) {
+      if (started_ && tty_) fmt::print(stderr, "\n");
+      started_ = true;
+      model_ = p.model;
+      model_start_ = now;
+    }
+    const bool done = p.points_done == p.points_total;
+    if (now - last_ < (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000)) && !(tty_ && done)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double model_secs = std::chrono::duration<double>(now - model_start_).count();
+    const double rate = secs > 0 ? static_cast<double>(p.checked) / secs : 0;
+    const double left = p.points_done > 0 ? model_secs * static_cast<double>(p.points_total - p.points_done) / p.points_done : 0;
+    fmt::print(stderr, "{}  {:<13} {}/{} crash points, {} states checked, {:.0f} states/s, ETA {:.0f} s{}",
+               tty_ ? "\r" : "", to_string(p.model), p.points_done, p.points_total, p.checked, rate, left,
+               tty_ ? "   " : "\n");
+    if (tty_ && done) fmt::print(stderr, "\n");
+    if (tty_ && done) started_ = false;
+  }
+  void end() {
+    if (!quiet_ && tty_ && started_) fmt::print(stderr, "\n");
+    started_ = false;
   }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  bool quiet_;
   bool tty_;
-  std::chrono::steady_clock::time_point start_;
+  bool started_ = false;
+  ModelKind model_ = ModelKind::kPosix;
+  Clock::time_point start_, last_, model_start_;
 };
 
 // The options that decide which states are checked and how they are
@@ -172,7 +204,9 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   if (explore.shards > 1) info.shard = fmt::format("{}/{}", explore.shard + 1, explore.shards);
   TraceHistory history(explorer, std::move(acks));
 
+  const unsigned jobs = args.jobs > 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
   host::ReplayingCommandRunner command_runner(explorer, base ? base->fd() : -1);  // outlives the checkers below
+  command_runner.set_slots(jobs);
   CheckerServices services;
   services.make_scratch = host::make_scratch_dir;
   services.commands = &command_runner;
@@ -191,22 +225,25 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   for (auto& c : owned) checkers.push_back(c.get());
 
   const auto started = std::chrono::steady_clock::now();
-  Progress progress;
+  Progress progress(args.quiet);
   CheckOptions options;
   options.explore = explore;
-  options.explore.progress = [&](const ExploreProgress& p) { progress.update(p); };
+  options.progress = [&](const CheckProgress& p) { progress.update(p); };
+  options.jobs = jobs;
   options.keep_per_cell = args.keep;
   options.history = &history;
   info.trace_path = trace_path;
   const CheckReport report = run_checks(explorer, checkers, options);
+  progress.end();
 
   Explanation explanation;
   if (!args.no_explain && report.harness_errors.empty()) {
     ExplainOptions explain_options;
     explain_options.check = options;
     explain_options.check.explore.progress = nullptr;
+    explain_options.check.progress = nullptr;
     explain_options.max_fsync_checks = args.max_fsync_checks;
-    if (isatty(2) == 1)
+    if (isatty(2) == 1 && !args.quiet)
       explain_options.progress = [](const std::string& line) { fmt::print(stderr, "\r\033[K  explain: {}", line); };
     explanation = explain(explorer, base.get(), checkers, report, explain_options);
     if (isatty(2) == 1) fmt::print(stderr, "\r\033[K");

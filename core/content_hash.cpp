@@ -26,6 +26,13 @@ struct ContentHasher::State {
 
 ContentHasher::ContentHasher() : state_(std::make_unique<State>()) {}
 ContentHasher::~ContentHasher() = default;
+ContentHasher::ContentHasher(const ContentHasher& other) : state_(std::make_unique<State>()) {
+  XXH3_copyState(state_->xxh, other.state_->xxh);
+}
+ContentHasher& ContentHasher::operator=(const ContentHasher& other) {
+  if (this != &other) XXH3_copyState(state_->xxh, other.state_->xxh);
+  return *this;
+}
 
 ContentHasher& ContentHasher::update(std::string_view bytes) {
   XXH3_128bits_update(state_->xxh, bytes.data(), bytes.size());

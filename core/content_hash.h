@@ -26,8 +26,9 @@ class ContentHasher {
  public:
   ContentHasher();
   ~ContentHasher();
-  ContentHasher(const ContentHasher&) = delete;
-  ContentHasher& operator=(const ContentHasher&) = delete;
+  // A copy goes on from the same point independently (resumable digests).
+  ContentHasher(const ContentHasher& other);
+  ContentHasher& operator=(const ContentHasher& other);
   ContentHasher& update(std::string_view bytes);
   ContentHash finish() const;
 

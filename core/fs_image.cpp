@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "core/trace.h"
 
@@ -37,41 +38,101 @@ NodeKind kind_of_mknod(std::uint32_t mode) { return S_ISREG(mode) ? NodeKind::kF
 
 }  // namespace
 
-ContentHash FsNode::content_hash(const BaseResolver& base) const {
-  if (hash_) return *hash_;
+namespace {
+
+struct StateFree {
+  void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+};
+using HashState = std::unique_ptr<XXH3_state_t, StateFree>;
+
+// Feeds the bytes [from, size) of `content` to `state`.
+void hash_from(XXH3_state_t* state, const Rope& content, std::uint64_t from, const BaseResolver& base) {
   static const char kZeros[4096] = {};
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_128bits_reset(state);
-  content.for_each([&](std::uint64_t, const Extent& e) {
+  auto zeros = [&](std::uint64_t length) {
+    for (std::uint64_t left = length; left > 0;) {
+      const std::uint64_t n = std::min<std::uint64_t>(left, sizeof kZeros);
+      XXH3_128bits_update(state, kZeros, n);
+      left -= n;
+    }
+  };
+  if (from >= content.size()) return;
+  content.for_each(from, content.size() - from, [&](std::uint64_t, const Extent& e) {
     switch (e.source) {
       case Extent::Source::kTrace:
         XXH3_128bits_update(state, e.bytes, e.length);
         break;
       case Extent::Source::kZeros:
-        for (std::uint64_t left = e.length; left > 0;) {
-          const std::uint64_t n = std::min<std::uint64_t>(left, sizeof kZeros);
-          XXH3_128bits_update(state, kZeros, n);
-          left -= n;
-        }
+        zeros(e.length);
         break;
       case Extent::Source::kBase: {
         const std::string_view bytes = base.base_bytes(e.base_node);
         const std::uint64_t have =
             e.base_offset < bytes.size() ? std::min<std::uint64_t>(bytes.size() - e.base_offset, e.length) : 0;
         XXH3_128bits_update(state, bytes.data() + (have > 0 ? e.base_offset : 0), have);
-        for (std::uint64_t left = e.length - have; left > 0;) {
-          const std::uint64_t n = std::min<std::uint64_t>(left, sizeof kZeros);
-          XXH3_128bits_update(state, kZeros, n);
-          left -= n;
-        }
+        zeros(e.length - have);
         break;
       }
     }
   });
-  const XXH128_hash_t h = XXH3_128bits_digest(state);
-  XXH3_freeState(state);
-  hash_ = ContentHash{h.low64, h.high64};
-  return *hash_;
+}
+
+// Chains of versions not hashed yet are followed this far back at most.
+constexpr std::size_t kMaxChain = 1024;
+
+}  // namespace
+
+// One node version's hash, the XXH3 state after its content (to resume
+// from), and the version it was edited from (until it is hashed).
+struct FsNode::HashMemo {
+  Rope content;           // the version's content (set once it is final)
+  bool content_set = false;
+  std::shared_ptr<HashMemo> prior;  // the version this one was edited from
+  HashState state;
+  std::optional<ContentHash> hash;
+
+  HashMemo() = default;
+  HashMemo(const HashMemo&) = delete;
+  HashMemo& operator=(const HashMemo&) = delete;
+  // A long chain of versions never hashed (a huge explore-only run) is
+  // released iteratively, not by recursion.
+  ~HashMemo() {
+    std::shared_ptr<HashMemo> p = std::move(prior);
+    while (p && p.use_count() == 1) {
+      std::shared_ptr<HashMemo> next = std::move(p->prior);
+      p = std::move(next);
+    }
+  }
+};
+
+ContentHash FsNode::content_hash(const BaseResolver& base) const {
+  if (!memo_) memo_ = std::make_shared<HashMemo>();
+  if (!memo_->content_set) {
+    memo_->content = content;
+    memo_->content_set = true;
+  }
+  if (memo_->hash) return *memo_->hash;
+  // The nearest earlier version already hashed (the versions in between
+  // need no hash of their own: a crash state applies several operations to
+  // a process-kill image, and only the result is looked at).
+  HashMemo* from = memo_->prior.get();
+  for (std::size_t steps = 1; from != nullptr && !from->hash && steps < kMaxChain; ++steps) from = from->prior.get();
+  if (from != nullptr && !from->hash) from = nullptr;
+  HashMemo& cur = *memo_;
+  HashState state(XXH3_createState());
+  std::uint64_t resume = 0;
+  if (from != nullptr && from->state && from->content.size() <= cur.content.size() &&
+      (cur.content.same_as(from->content) || cur.content.common_prefix(from->content, base) == from->content.size())) {
+    XXH3_copyState(state.get(), from->state.get());
+    resume = from->content.size();
+  } else {
+    XXH3_128bits_reset(state.get());
+  }
+  hash_from(state.get(), cur.content, resume, base);
+  const XXH128_hash_t h = XXH3_128bits_digest(state.get());
+  cur.hash = ContentHash{h.low64, h.high64};
+  cur.state = std::move(state);
+  memo_->prior.reset();  // the versions in between stay linked for other versions edited from them
+  return *memo_->hash;
 }
 
 const FsNode* FsImage::node(NodeId id) const {
@@ -134,7 +195,19 @@ std::optional<std::string> FsImage::path_of(NodeId id) const {
 FsNode& FsImage::edit(NodeId id) {
   const FsNodePtr* old = nodes_.find(id);
   auto copy = old ? std::make_shared<FsNode>(**old) : std::make_shared<FsNode>();
-  copy->hash_.reset();
+  copy->memo_.reset();
+  if (old && ((*old)->kind == NodeKind::kFile || (*old)->kind == NodeKind::kSymlink)) {
+    copy->memo_ = std::make_shared<FsNode::HashMemo>();
+    // The old version is final: remember its content, so the new version's
+    // hash can resume from it (content_hash).
+    const FsNode& was = **old;
+    if (!was.memo_) was.memo_ = std::make_shared<FsNode::HashMemo>();
+    if (!was.memo_->content_set) {
+      was.memo_->content = was.content;
+      was.memo_->content_set = true;
+    }
+    copy->memo_->prior = was.memo_;
+  }
   FsNode& ref = *copy;
   nodes_.set(id, std::move(copy));
   return ref;

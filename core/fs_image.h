@@ -80,12 +80,18 @@ struct FsNode {
   PersistentMap<std::string_view, std::string_view> xattrs;
   std::vector<Link> links;                           // where this node is linked
 
-  // XXH3-128 of the content, computed once per node version.
+  // XXH3-128 of the content, computed once per node version.  A version
+  // made by editing another (FsImage::edit) resumes from that version's
+  // hash state when the old content is a prefix of the new one
+  // (Rope::common_prefix), so the versions of an appended file cost the
+  // bytes appended, not the file size, each.
   ContentHash content_hash(const BaseResolver& base) const;
 
+  struct HashMemo;  // fs_image.cpp
+
  private:
-  friend class FsImage;  // resets the cache when it copies a node to change it
-  mutable std::optional<ContentHash> hash_;
+  friend class FsImage;  // gives a copy made to change it a fresh memo linked to the old one
+  mutable std::shared_ptr<HashMemo> memo_;
 };
 
 using FsNodePtr = std::shared_ptr<const FsNode>;

@@ -80,6 +80,24 @@ std::string ImageView::read(const FileEntry& entry) const {
   return n->content.read_all(*base_);
 }
 
+void RopeContent::read(std::uint64_t offset, std::uint64_t length, std::string& out) const {
+  if (offset >= rope_.size()) return;
+  rope_.read(offset, std::min(length, rope_.size() - offset), *base_, out);
+}
+
+std::uint64_t RopeContent::common_prefix(const FileContent& other) const {
+  const auto* rope = dynamic_cast<const RopeContent*>(&other);
+  if (rope == nullptr || rope->base_ != base_) return FileContent::common_prefix(other);
+  return rope_.common_prefix(rope->rope_, *base_);
+}
+
+std::shared_ptr<const FileContent> ImageView::content(const FileEntry& entry) const {
+  const FsNode* n = image_.node(image_.resolve(entry.path));
+  if (n == nullptr || (n->kind != NodeKind::kFile && n->kind != NodeKind::kSymlink))
+    return std::make_shared<BytesContent>(std::string());
+  return std::make_shared<RopeContent>(n->content, *base_);
+}
+
 std::vector<Provenance> ImageView::provenance(const FileEntry& entry, std::uint64_t offset,
                                               std::uint64_t length) const {
   std::vector<Provenance> out;

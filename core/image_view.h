@@ -20,6 +20,19 @@
 
 namespace crashfs {
 
+// One file version of an image: its rope (O(1) to copy, shares structure).
+class RopeContent : public FileContent {
+ public:
+  RopeContent(Rope rope, const BaseResolver& base) : rope_(std::move(rope)), base_(&base) {}
+  std::uint64_t size() const override { return rope_.size(); }
+  void read(std::uint64_t offset, std::uint64_t length, std::string& out) const override;
+  std::uint64_t common_prefix(const FileContent& other) const override;
+
+ private:
+  Rope rope_;
+  const BaseResolver* base_;
+};
+
 class ImageView : public StateView {
  public:
   // `base` must outlive the view.
@@ -30,6 +43,9 @@ class ImageView : public StateView {
   std::string read(const FileEntry& entry) const override;
   std::vector<Provenance> provenance(const FileEntry& entry, std::uint64_t offset,
                                      std::uint64_t length) const override;
+  // A RopeContent: shares the file's rope; common_prefix() with another
+  // RopeContent over the same base skips what the two versions share.
+  std::shared_ptr<const FileContent> content(const FileEntry& entry) const override;
 
   const FsImage& image() const { return image_; }
 

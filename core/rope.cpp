@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <vector>
 
 #include "core/persistent_map.h"
 
@@ -122,6 +123,93 @@ void Rope::read(std::uint64_t offset, std::uint64_t length, const BaseResolver& 
       }
     }
   });
+}
+
+namespace {
+
+// The byte at `i` of an extent (zeros where a base file is short).
+char byte_at(const Extent& e, std::uint64_t i, const BaseResolver& base, std::string_view& base_bytes) {
+  switch (e.source) {
+    case Extent::Source::kTrace: return e.bytes[i];
+    case Extent::Source::kZeros: return 0;
+    case Extent::Source::kBase: {
+      const std::uint64_t at = e.base_offset + i;
+      return at < base_bytes.size() ? base_bytes[at] : 0;
+    }
+  }
+  (void)base;
+  return 0;
+}
+
+// True when the first `n` bytes of the two extents are the same bytes by
+// construction (no need to read them).
+bool same_source(const Extent& a, const Extent& b) {
+  if (a.source != b.source) return false;
+  switch (a.source) {
+    case Extent::Source::kTrace: return a.bytes == b.bytes;
+    case Extent::Source::kZeros: return true;
+    case Extent::Source::kBase: return a.base_node == b.base_node && a.base_offset == b.base_offset;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::uint64_t Rope::common_prefix(const Rope& other, const BaseResolver& base) const {
+  // Two in-order cursors, each a stack of pending items: a whole subtree
+  // (not yet expanded) or what is left of one extent.  Both cursors are
+  // always at the same offset `pos`.
+  struct Item {
+    const Node* node = nullptr;  // a subtree, or null for an extent piece
+    Extent piece;
+    std::uint64_t length() const { return node ? node->total : piece.length; }
+  };
+  std::vector<Item> a, b;
+  if (root_) a.push_back({root_.get(), {}});
+  if (other.root_) b.push_back({other.root_.get(), {}});
+  auto expand = [](std::vector<Item>& s) {
+    const Node* n = s.back().node;
+    s.pop_back();
+    if (n->right) s.push_back({n->right.get(), {}});
+    if (n->ext.length > 0) s.push_back({nullptr, n->ext});
+    if (n->left) s.push_back({n->left.get(), {}});
+  };
+  std::uint64_t pos = 0;
+  while (!a.empty() && !b.empty()) {
+    Item& x = a.back();
+    Item& y = b.back();
+    if (x.node != nullptr && x.node == y.node) {  // a shared subtree
+      pos += x.node->total;
+      a.pop_back();
+      b.pop_back();
+      continue;
+    }
+    if (x.node != nullptr || y.node != nullptr) {
+      // Expand the larger subtree: the smaller one may be part of it.
+      if (x.node != nullptr && (y.node == nullptr || x.node->total >= y.node->total)) expand(a);
+      else expand(b);
+      continue;
+    }
+    const std::uint64_t n = std::min(x.piece.length, y.piece.length);
+    if (!same_source(x.piece, y.piece)) {
+      std::string_view xb, yb;
+      if (x.piece.source == Extent::Source::kBase) xb = base.base_bytes(x.piece.base_node);
+      if (y.piece.source == Extent::Source::kBase) yb = base.base_bytes(y.piece.base_node);
+      if (x.piece.source == Extent::Source::kTrace && y.piece.source == Extent::Source::kTrace) {
+        const auto mismatch = std::mismatch(x.piece.bytes, x.piece.bytes + n, y.piece.bytes);
+        if (mismatch.first != x.piece.bytes + n) return pos + static_cast<std::uint64_t>(mismatch.first - x.piece.bytes);
+      } else {
+        for (std::uint64_t i = 0; i < n; ++i)
+          if (byte_at(x.piece, i, base, xb) != byte_at(y.piece, i, base, yb)) return pos + i;
+      }
+    }
+    pos += n;
+    if (n == x.piece.length) a.pop_back();
+    else x.piece = x.piece.tail(n);
+    if (n == y.piece.length) b.pop_back();
+    else y.piece = y.piece.tail(n);
+  }
+  return pos;
 }
 
 std::string Rope::read_all(const BaseResolver& base) const {

@@ -88,6 +88,14 @@ class Rope {
 
   bool same_as(const Rope& other) const { return root_ == other.root_; }
 
+  // The length of the longest common prefix of the two contents.  Subtrees
+  // the two ropes share (a version and the versions derived from it by
+  // appends or edits near the end) are skipped whole, and extents over the
+  // same trace bytes compare without reading them, so between versions
+  // that share structure it costs O(log n) plus the bytes that differ,
+  // not O(size).
+  std::uint64_t common_prefix(const Rope& other, const BaseResolver& base) const;
+
  private:
   struct Node;
   using Ptr = std::shared_ptr<const Node>;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,31 @@ struct Provenance {
   bool zeros = false;   // bytes read as zeros (hole, grown region, lost data)
 };
 
+// The content of one file version, kept independently of the view it came
+// from (a checker may hold it to resume from later: checkers/checker.h).
+class FileContent {
+ public:
+  virtual ~FileContent() = default;
+  virtual std::uint64_t size() const = 0;
+  // Appends the bytes [offset, offset + length) (clipped to the size) to `out`.
+  virtual void read(std::uint64_t offset, std::uint64_t length, std::string& out) const = 0;
+  // The length of the longest common prefix of the two contents.  Versions
+  // that share structure (image_view.h) answer in O(log size + the bytes
+  // that differ); otherwise the bytes are compared.
+  virtual std::uint64_t common_prefix(const FileContent& other) const;
+};
+
+// A FileContent over bytes it owns.
+class BytesContent : public FileContent {
+ public:
+  explicit BytesContent(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::uint64_t size() const override { return bytes_.size(); }
+  void read(std::uint64_t offset, std::uint64_t length, std::string& out) const override;
+
+ private:
+  std::string bytes_;
+};
+
 class StateView {
  public:
   virtual ~StateView() = default;
@@ -48,6 +74,9 @@ class StateView {
   // Where the bytes [offset, offset+length) of `entry` came from, in order.
   virtual std::vector<Provenance> provenance(const FileEntry& entry, std::uint64_t offset,
                                              std::uint64_t length) const = 0;
+  // The content of a regular file (or a symlink's target) as a FileContent
+  // that outlives the view.  The default copies read(entry).
+  virtual std::shared_ptr<const FileContent> content(const FileEntry& entry) const;
 };
 
 }  // namespace crashfs

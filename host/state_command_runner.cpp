@@ -9,11 +9,15 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "core/image_view.h"
 #include "host/replay_to_disk.h"
+
+extern char** environ;
 
 namespace crashfs::host {
 namespace {
@@ -28,7 +32,21 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
     close(out_fds[1]);
     return Status::io_error(fmt::format("pipe: {}", std::strerror(err)));
   }
-  const std::string id(state_id);
+  // The child's environment, built here: between fork() and exec the
+  // child only makes async-signal-safe calls (other threads may be running
+  // commands at the same time).
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view var(*e);
+    if (var.starts_with("CRASHFS_STATE=") || var.starts_with("CRASHFS_STATE_ID=")) continue;
+    env_strings.emplace_back(var);
+  }
+  env_strings.push_back("CRASHFS_STATE=" + dir);
+  env_strings.push_back("CRASHFS_STATE_ID=" + std::string(state_id));
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
@@ -42,9 +60,7 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, 0);
     if (chdir(dir.c_str()) != 0) _exit(126);
-    setenv("CRASHFS_STATE", dir.c_str(), 1);
-    setenv("CRASHFS_STATE_ID", id.c_str(), 1);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
     _exit(127);
   }
   close(out_fds[1]);
@@ -103,14 +119,18 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
 ReplayingCommandRunner::ReplayingCommandRunner(Explorer& explorer, int base_fd)
     : explorer_(explorer), base_fd_(base_fd) {}
 
-Status ReplayingCommandRunner::run(const StateView& state, const std::string& command, std::string_view state_id,
-                                   std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) {
-  const auto* view = dynamic_cast<const ImageView*>(&state);
-  if (view == nullptr) return Status::invalid_argument("cmd checker: the state is not an explorer image");
+Status ReplayingCommandRunner::state_dir(const std::string& name, std::string& dir) {
   if (scratch_.path().empty()) {
     if (Status st = scratch_.create("cmd"); !st) return st;
   }
-  const std::string dir = scratch_.path() + "/state";
+  dir = scratch_.path() + "/" + name;
+  return Status::ok();
+}
+
+Status ReplayingCommandRunner::write_to(const StateView& state, const std::string& name, std::string& dir) {
+  const auto* view = dynamic_cast<const ImageView*>(&state);
+  if (view == nullptr) return Status::invalid_argument("cmd checker: the state is not an explorer image");
+  if (Status st = state_dir(name, dir); !st) return st;
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   ReplayOptions replay;
@@ -119,7 +139,30 @@ Status ReplayingCommandRunner::run(const StateView& state, const std::string& co
   ReplayStats stats;
   if (Status st = write_state_to_disk(explorer_.builder(), view->image(), replay, stats); !st)
     return Status::io_error(fmt::format("cmd checker: cannot write the state to {}: {}", dir, st.message()));
+  return Status::ok();
+}
+
+Status ReplayingCommandRunner::write_state(const StateView& state, unsigned slot) {
+  if (slot >= slots_) return Status::invalid_argument(fmt::format("cmd checker: no slot {}", slot));
+  std::string dir;
+  return write_to(state, fmt::format("state-{}", slot), dir);
+}
+
+Status ReplayingCommandRunner::run_written(unsigned slot, const std::string& command, std::string_view state_id,
+                                           std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) {
+  const std::string dir = scratch_.path() + fmt::format("/state-{}", slot);
   const Status ran = run_in(dir, command, state_id, timeout, keep_stdout, out);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return ran;
+}
+
+Status ReplayingCommandRunner::run(const StateView& state, const std::string& command, std::string_view state_id,
+                                   std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) {
+  std::string dir;
+  if (Status st = write_to(state, "state", dir); !st) return st;
+  const Status ran = run_in(dir, command, state_id, timeout, keep_stdout, out);
+  std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   return ran;
 }

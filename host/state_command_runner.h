@@ -4,7 +4,10 @@
 // `/bin/sh -c` in its own process group, stdin from /dev/null, stdout and
 // stderr captured (the last 2 KiB of both kept, and all of stdout when
 // asked); on timeout the whole group is killed.  The directory is removed
-// after each run.
+// after each run.  With slots (--jobs), each slot has a directory of its
+// own and commands in distinct slots run at once: the child's environment
+// is built before fork(), so a fork from a threaded process only makes
+// async-signal-safe calls before exec.
 #pragma once
 
 #include <memory>
@@ -25,7 +28,18 @@ class ReplayingCommandRunner : public StateCommandRunner {
   Status run(const StateView& state, const std::string& command, std::string_view state_id,
              std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) override;
 
+  // `slots` directories for commands run at once (--jobs); 0 by default.
+  void set_slots(unsigned slots) { slots_ = slots; }
+  unsigned slots() const override { return slots_; }
+  Status write_state(const StateView& state, unsigned slot) override;
+  Status run_written(unsigned slot, const std::string& command, std::string_view state_id,
+                     std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) override;
+
  private:
+  Status state_dir(const std::string& name, std::string& dir);
+  // Writes `state` to the scratch directory `name` (emptied first).
+  Status write_to(const StateView& state, const std::string& name, std::string& dir);
+  unsigned slots_ = 0;
   Explorer& explorer_;
   int base_fd_;
   ScratchDir scratch_;

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Benchmarks checking (issue 15), in one run so that every ratio is measured
+# under the same machine load: exploration alone, then `crashfs check` of
+#   - a u32le journal of 2,000 and 8,000 entries (length and payload in two
+#     writes, fdatasync every 10th; tests/bench/gen_journal_trace.cpp) under
+#     process-kill and posix (posix at 8,000 entries only with FULL=1);
+#   - `python3 -m compileall -l` of the top-level modules of /usr/lib/python3.11
+#     under posix, without and with explain (a plain `crashfs check`);
+#   - git (init, two commits, a gc) with a cmd: checker (`git fsck`) under
+#     process-kill, with and without explain, --jobs 1 and --jobs 2;
+#   - the SQLite matrix (4 journal modes x 4 synchronous levels,
+#     workloads/apps/sqlite/writer.py; process-kill and posix, no explain).
+# Each line prints the states checked, seconds, states/s and the peak RSS;
+# then the growth ratios and the issue's goals.  The recorded workloads need
+# /dev/fuse and root (as scripts/test.sh); SKIP_RECORDED=1 runs the journal
+# lines only.  Environment: BUILD_DIR (default build/), FULL=1, CRASHFS and
+# GEN_JOURNAL (binaries to use instead of building BUILD_DIR's).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir=${BUILD_DIR:-$root/build}
+crashfs=${CRASHFS:-$build_dir/cli/crashfs}
+gen=${GEN_JOURNAL:-$build_dir/tests/gen_journal_trace}
+
+# CRASHFS and GEN_JOURNAL name other binaries (e.g. an older build, to compare).
+[ -z "${CRASHFS:-}" ] && cmake --build "$build_dir" --target crashfs gen_journal_trace -j "$(nproc)" >/dev/null
+
+tmp=$(mktemp -d)
+cleanup() {
+  for d in "$tmp"/*/; do mountpoint -q "$d" 2>/dev/null && "$crashfs" unmount "$d" >/dev/null 2>&1; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+jobs_flag() { "$crashfs" check --help 2>/dev/null | grep -q -- '--jobs' && echo "--jobs $1" || true; }
+quiet_flag() { "$crashfs" check --help 2>/dev/null | grep -q -- '--quiet' && echo "--quiet" || true; }
+declare -A secs states
+printf '%-44s %9s %9s %11s %9s\n' line states seconds "states/s" "peak RSS"
+
+# measure NAME -- CMD...: runs CMD under /usr/bin/time; with a --report-json
+# in CMD the states checked come from the report, else from an explore --json
+# summary on stdout.
+measure() {
+  local name=$1; shift; shift
+  local json=$tmp/report.json
+  rm -f "$json"
+  /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
+  read -r wall rss_kb <"$tmp/time"
+  local n
+  n=$(python3 - "$json" "$tmp/out" <<'PY'
+import json, os, sys
+report, out = sys.argv[1], sys.argv[2]
+if os.path.exists(report):
+    print(json.load(open(report))["summary"]["states_checked"])
+else:
+    try:
+        s = json.loads(open(out).read().splitlines()[-1])["summary"]
+        print(sum(m["distinct"] for m in s["models"]))
+    except Exception:
+        print(0)
+PY
+)
+  secs[$name]=$wall
+  states[$name]=$n
+  python3 -c "import sys; n, w, r = int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]); \
+print(f'{sys.argv[1]:<44} {n:>9} {w:>9.2f} {n / w if w > 0 else 0:>11.0f} {r / 1024:>7.0f}MB')" "$name" "$n" "$wall" "$rss_kb"
+}
+
+check() { echo "$crashfs" check "$@" --report-json "$tmp/report.json" $(quiet_flag); }
+
+# --- the journal ---
+for n in 2000 8000; do
+  "$gen" "$tmp/j$n.trace" "$n" 10
+done
+echo "# journal traces: 2,000 entries $(stat -c %s "$tmp/j2000.trace") bytes, 8,000 entries $(stat -c %s "$tmp/j8000.trace") bytes"
+for n in 2000 8000; do
+  for model in process-kill posix; do
+    measure "explore journal $n $model" -- "$crashfs" explore "$tmp/j$n.trace" --model "$model" --json
+  done
+done
+J="--checker journal:u32le@journal --no-explain"
+measure "check journal 2000 process-kill" -- $(check "$tmp/j2000.trace" $J --model process-kill)
+measure "check journal 8000 process-kill" -- $(check "$tmp/j8000.trace" $J --model process-kill)
+measure "check journal 2000 posix" -- $(check "$tmp/j2000.trace" $J --model posix)
+[ "${FULL:-0}" = 1 ] && measure "check journal 8000 posix" -- $(check "$tmp/j8000.trace" $J --model posix)
+
+if [ "${SKIP_RECORDED:-0}" != 1 ]; then
+  # --- compileall of the top-level modules of the standard library ---
+  mkdir -p "$tmp/py"
+  cp /usr/lib/python3.11/*.py "$tmp/py/"
+  modules=$(ls "$tmp/py" | wc -l)
+  "$crashfs" record --dir "$tmp/py" --trace "$tmp/py.trace" -- python3 -m compileall -q -l . >/dev/null 2>&1 || true
+  echo "# compileall: $modules modules, trace $(stat -c %s "$tmp/py.trace") bytes"
+  measure "check compileall $modules posix, no explain" -- $(check "$tmp/py.trace" --checker pyc --model posix --no-explain)
+  measure "check compileall $modules posix, explain" -- $(check "$tmp/py.trace" --checker pyc --model posix)
+
+  # --- git: two commits and a gc, with a cmd: checker ---
+  mkdir -p "$tmp/git"
+  export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
+  "$crashfs" record --dir "$tmp/git" --trace "$tmp/git.trace" -- sh -c \
+    'git init -q . && echo one >a && git add a && git commit -qm one && echo two >b && git add b && git commit -qm two && git gc -q' \
+    >/dev/null 2>&1 || true
+  G=(--checker 'cmd:git fsck --no-progress >/dev/null 2>&1' --model process-kill)
+  measure "check git cmd process-kill, no explain, jobs 1" -- $(check "$tmp/git.trace" --no-explain $(jobs_flag 1)) "${G[@]}"
+  measure "check git cmd process-kill, no explain, jobs 2" -- $(check "$tmp/git.trace" --no-explain $(jobs_flag 2)) "${G[@]}"
+  measure "check git cmd process-kill, explain, jobs 2" -- $(check "$tmp/git.trace" $(jobs_flag 2)) "${G[@]}"
+
+  # --- the SQLite matrix ---
+  total=0; total_states=0; max_rss=0
+  for mode in delete truncate persist wal; do
+    for sync in off normal full extra; do
+      d=$tmp/sq-$mode-$sync
+      mkdir -p "$d"
+      "$crashfs" record --dir "$d" --trace "$d.trace" -- python3 "$root/workloads/apps/sqlite/writer.py" db.sqlite "$mode" "$sync" >/dev/null 2>&1 || true
+      measure "  sqlite $mode x $sync" -- $(check "$d.trace" --checker sqlite@db.sqlite --model process-kill --model posix --no-explain --ack '^committed [0-9]+$')
+      total=$(python3 -c "print($total + ${secs["  sqlite $mode x $sync"]})")
+      total_states=$((total_states + ${states["  sqlite $mode x $sync"]}))
+    done
+  done
+  secs["sqlite matrix"]=$total; states["sqlite matrix"]=$total_states
+  python3 -c "import sys; n, w = int(sys.argv[1]), float(sys.argv[2]); print(f'{\"check sqlite matrix (16 cells)\":<44} {n:>9} {w:>9.2f} {n / w if w > 0 else 0:>11.0f}')" "$total_states" "$total"
+fi
+
+# --- ratios and goals ---
+python3 - <<PY
+s = {$(for k in "${!secs[@]}"; do printf '"%s": %s, ' "$k" "${secs[$k]}"; done)}
+def get(k): return s.get(k)
+def goal(text, ok): print(f"{'OK  ' if ok else 'MISS'} {text}")
+print()
+pk2, pk8 = get("check journal 2000 process-kill"), get("check journal 8000 process-kill")
+if pk2 and pk8:
+    print(f"journal process-kill 2,000 -> 8,000 entries: {pk8 / pk2:.1f}x the time for 4x the entries")
+    goal(f"journal 8,000 process-kill < 2 s ({pk8:.2f} s)", pk8 < 2)
+    goal(f"journal 2,000 -> 8,000 <= 5x ({pk8 / pk2:.1f}x)", pk8 / pk2 <= 5)
+p2 = get("check journal 2000 posix")
+if p2: goal(f"journal 2,000 posix < 6 s ({p2:.2f} s)", p2 < 6)
+ce = [v for k, v in s.items() if k.startswith("check compileall") and k.endswith(", explain")]
+cn = [v for k, v in s.items() if k.startswith("check compileall") and k.endswith("no explain")]
+if ce: goal(f"compileall posix incl. explain < 15 s ({ce[0]:.2f} s)", ce[0] < 15)
+if ce and cn: goal(f"explain on a clean run <= 2x the check ({ce[0] / cn[0]:.1f}x; pyc, if clean)", ce[0] / cn[0] <= 2)
+g1, g2 = get("check git cmd process-kill, no explain, jobs 1"), get("check git cmd process-kill, no explain, jobs 2")
+if g1 and g2: goal(f"cmd --jobs 2 >= 1.6x faster than --jobs 1 ({g1 / g2:.2f}x)", g1 / g2 >= 1.6)
+ge = get("check git cmd process-kill, explain, jobs 2")
+if ge and g2: print(f"git process-kill: explain costs {ge / g2:.1f}x the check without it")
+PY
