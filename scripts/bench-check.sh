@@ -44,7 +44,7 @@ measure() {
   local json=$tmp/report.json
   rm -f "$json"
   /usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
-  read -r wall rss_kb <"$tmp/time"
+  read -r wall rss_kb < <(tail -n 1 "$tmp/time")  # after "Command exited with ..."
   local n
   n=$(python3 - "$json" "$tmp/out" <<'PY'
 import json, os, sys
