@@ -323,6 +323,17 @@ void FsImage::apply_rename(const Record& rec) {
   remove_link(rec.new_parent, rec.new_name, rec.time_ns);
   remove_link(rec.parent, rec.name, rec.time_ns);
   add_link(rec.new_parent, rec.new_name, src, rec.time_ns);
+  if ((rec.flags & kRenameWhiteout) && rec.whiteout != 0 && rec.whiteout != kRootNode && node(rec.whiteout) == nullptr) {
+    // The whiteout the rename left at the old name: a 0/0 character device.
+    auto whiteout = std::make_shared<FsNode>();
+    whiteout->kind = NodeKind::kSpecial;
+    whiteout->mode = S_IFCHR;
+    whiteout->uid = rec.uid;
+    whiteout->gid = rec.gid;
+    whiteout->mtime_ns = rec.time_ns;
+    nodes_.set(rec.whiteout, std::move(whiteout));
+    add_link(rec.parent, rec.name, rec.whiteout, rec.time_ns);
+  }
 }
 
 void FsImage::apply_fallocate(const Record& rec) {
@@ -426,6 +437,10 @@ FsImage FsImage::initial(const Trace& trace) {
       pre_images[rec.node].push_back(&rec);
       continue;
     }
+    if (rec.type == RecordType::kKnownXattr) {
+      if (image.node(rec.node) != nullptr) image.edit(rec.node).xattrs.set(rec.name, rec.data);
+      continue;
+    }
     if (rec.type != RecordType::kKnown || rec.node == 0) continue;
     const NodeKind kind = rec.node == kRootNode ? NodeKind::kDirectory : rec.kind;
     if (kind == NodeKind::kNone) continue;
@@ -435,6 +450,7 @@ FsImage FsImage::initial(const Trace& trace) {
       n->mode = mode_for(kind, rec.mode);
       n->uid = rec.uid;
       n->gid = rec.gid;
+      n->rdev = kind == NodeKind::kSpecial ? rec.rdev : 0;
       n->mtime_ns = rec.mtime_ns;
       if (kind == NodeKind::kFile && rec.length > 0) n->content.write(0, Extent::base(rec.node, 0, rec.length));
       if (kind == NodeKind::kSymlink) {

@@ -18,7 +18,9 @@
 //     loses that link);
 //   - rmdir of a directory that still has entries has no effect;
 //   - RENAME_NOREPLACE onto an existing entry, and RENAME_EXCHANGE without
-//     both entries in place, have no effect.
+//     both entries in place, have no effect;
+//   - RENAME_WHITEOUT leaves its whiteout node (a 0/0 character device) at
+//     the old name.
 // Nodes stay in the image when their last link goes (an open descriptor can
 // still write to them); only nodes reachable from the root are listed.
 //
@@ -98,9 +100,10 @@ using FsNodePtr = std::shared_ptr<const FsNode>;
 
 class FsImage {
  public:
-  // The pre-existing nodes the trace knows (Known records), with their
-  // original content: PreImage bytes where the trace has them, base
-  // content (Extent::base) otherwise.
+  // The pre-existing nodes the trace knows (Known records: one per name, so
+  // a hard-link group is one node with several links), with their xattrs
+  // (KnownXattr) and original content: PreImage bytes where the trace has
+  // them, base content (Extent::base) otherwise.
   static FsImage initial(const Trace& trace);
 
   const FsNode* node(NodeId id) const;

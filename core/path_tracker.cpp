@@ -61,6 +61,7 @@ void PathTracker::apply(const Record& rec) {
         if (rec.victim != 0) remove_link(rec.victim, rec.new_parent, rec.new_name);
         remove_link(rec.node, rec.parent, rec.name);
         add_link(rec.node, rec.new_parent, rec.new_name);
+        if ((rec.flags & kRenameWhiteout) && rec.whiteout != 0) add_link(rec.whiteout, rec.parent, rec.name);
       }
       break;
     default:

@@ -64,9 +64,14 @@ std::string describe_op(const Record& rec, const PathTracker& paths) {
   switch (rec.type) {
     case RecordType::kProcessInfo:
       return fmt::format("process {} \"{}\"", rec.pid, rec.data);
-    case RecordType::kKnown:
-      return fmt::format("known {} {} size={} mode={:o}", to_string(rec.kind), paths.child_path(rec.parent, rec.name),
-                         rec.length, rec.mode);
+    case RecordType::kKnown: {
+      const std::string owner = fmt::format(" uid={} gid={}", rec.uid, rec.gid);
+      const std::string rdev = rec.kind == NodeKind::kSpecial && rec.rdev != 0 ? fmt::format(" rdev={:#x}", rec.rdev) : "";
+      return fmt::format("known {} {} node={} size={} mode={:o}{}{}", to_string(rec.kind),
+                         paths.child_path(rec.parent, rec.name), rec.node, rec.length, rec.mode, owner, rdev);
+    }
+    case RecordType::kKnownXattr:
+      return fmt::format("knownxattr {} {} +{}", path(), rec.name, rec.data.size());
     case RecordType::kPreImage:
       return fmt::format("preimage {} @{} +{}", path(), rec.offset, rec.data.size());
     case RecordType::kCreate:
@@ -86,6 +91,7 @@ std::string describe_op(const Record& rec, const PathTracker& paths) {
       std::string flags;
       if (rec.flags & kRenameNoReplace) flags += " NOREPLACE";
       if (rec.flags & kRenameExchange) flags += " EXCHANGE";
+      if (rec.flags & kRenameWhiteout) flags += fmt::format(" WHITEOUT (node {})", rec.whiteout);
       return fmt::format("rename {} -> {}{}{}", paths.child_path(rec.parent, rec.name),
                          paths.child_path(rec.new_parent, rec.new_name), rec.victim ? " (replacing)" : "", flags);
     }
@@ -161,6 +167,7 @@ nlohmann::json to_json(const Record& rec, const PathTracker& paths) {
   }
   if (fields & kFNewName) j["new_name"] = std::string(rec.new_name);
   if (fields & kFVictim) j["victim"] = rec.victim;
+  if (fields & kFWhiteout) j["whiteout"] = rec.whiteout;
   if (fields & kFFh) j["fh"] = rec.fh;
   if (fields & kFOffset) j["offset"] = rec.offset;
   if (fields & kFLength) j["length"] = rec.length;

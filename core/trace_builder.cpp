@@ -114,6 +114,44 @@ TraceBuilder& TraceBuilder::existing_symlink(std::string_view path, std::string 
   return *this;
 }
 
+TraceBuilder& TraceBuilder::existing_special(std::string_view path, std::uint32_t mode, std::uint64_t rdev) {
+  add_known(path, NodeKind::kSpecial, mode, 0, {});
+  records_.back().rdev = rdev;
+  return *this;
+}
+
+TraceBuilder& TraceBuilder::existing_link(std::string_view existing, std::string_view new_path) {
+  const NodeId id = require(existing);
+  if (exists(new_path)) throw std::invalid_argument(fmt::format("TraceBuilder: '{}' already exists", new_path));
+  const Record* first = nullptr;
+  for (const Record& r : records_)
+    if (r.type == RecordType::kKnown && r.node == id) first = &r;
+  if (first == nullptr || nodes_[id].kind == NodeKind::kDirectory) {
+    throw std::invalid_argument(fmt::format("TraceBuilder: '{}' is not a pre-existing non-directory", existing));
+  }
+  Record copy = *first;
+  auto [parent, name] = parent_and_name(new_path);
+  Record& rec = emit(RecordType::kKnown);
+  const Seq seq = rec.seq;
+  const std::int64_t time = rec.time_ns;
+  rec = copy;
+  rec.seq = seq;
+  rec.time_ns = time;
+  rec.parent = parent;
+  rec.name = name;
+  paths_[std::string(new_path)] = id;
+  return *this;
+}
+
+TraceBuilder& TraceBuilder::existing_xattr(std::string_view path, std::string_view name, std::string_view value) {
+  const NodeId id = require(path);
+  Record& rec = emit(RecordType::kKnownXattr);
+  rec.node = id;
+  rec.name = keep(name);
+  rec.data = keep(value);
+  return *this;
+}
+
 NodeId TraceBuilder::new_entry(std::string_view path, NodeKind kind) {
   if (exists(path)) throw std::invalid_argument(fmt::format("TraceBuilder: '{}' already exists", path));
   const NodeId id = next_node_++;
@@ -266,6 +304,10 @@ TraceBuilder& TraceBuilder::rename(std::string_view from, std::string_view to, s
   } else {
     if (victim != 0) drop_path(to);
     move_paths(f, t);
+    if (flags & kRenameWhiteout) {
+      const NodeId whiteout = new_entry(f, NodeKind::kSpecial);
+      records_.back().whiteout = whiteout;
+    }
   }
   return *this;
 }

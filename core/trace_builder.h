@@ -42,6 +42,12 @@ class TraceBuilder {
   TraceBuilder& existing_dir(std::string_view path, std::uint32_t mode = 040755);
   TraceBuilder& existing_file(std::string_view path, std::string content, std::uint32_t mode = 0100644);
   TraceBuilder& existing_symlink(std::string_view path, std::string target);
+  // A pre-existing fifo, socket or device (mode with its type bits).
+  TraceBuilder& existing_special(std::string_view path, std::uint32_t mode, std::uint64_t rdev = 0);
+  // One more pre-existing name of the pre-existing `existing` (a hard link).
+  TraceBuilder& existing_link(std::string_view existing, std::string_view new_path);
+  // An xattr a pre-existing entry has (a KnownXattr record).
+  TraceBuilder& existing_xattr(std::string_view path, std::string_view name, std::string_view value);
 
   // Entry operations.
   TraceBuilder& create(std::string_view path, std::uint32_t mode = 0100644, std::uint32_t open_flags = 01101);
@@ -51,7 +57,9 @@ class TraceBuilder {
   TraceBuilder& link(std::string_view existing, std::string_view new_path);
   TraceBuilder& unlink(std::string_view path);
   TraceBuilder& rmdir(std::string_view path);
-  // flags: kRenameNoReplace / kRenameExchange; the victim is found by path.
+  // flags: kRenameNoReplace / kRenameExchange / kRenameWhiteout (a new
+  // whiteout node, owned by 0:0, then sits at `from`); the victim is found
+  // by path.
   TraceBuilder& rename(std::string_view from, std::string_view to, std::uint32_t flags = 0);
 
   // Data and attribute operations.

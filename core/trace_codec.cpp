@@ -33,6 +33,7 @@ void encode_fields(const Record& rec, std::string& out) {
   if (fields & kFNewParent) put_le<std::uint64_t>(out, rec.new_parent);
   if (fields & kFNewName) put_string(out, rec.new_name);
   if (fields & kFVictim) put_le<std::uint64_t>(out, rec.victim);
+  if (fields & kFWhiteout) put_le<std::uint64_t>(out, rec.whiteout);
   if (fields & kFFh) put_le<std::uint64_t>(out, rec.fh);
   if (fields & kFOffset) put_le<std::uint64_t>(out, rec.offset);
   if (fields & kFLength) put_le<std::uint64_t>(out, rec.length);
@@ -109,6 +110,7 @@ Status decode_payload(RecordType type, std::string_view payload, Record& out) {
   if (ok && (fields & kFNewParent)) ok = in.get(out.new_parent);
   if (ok && (fields & kFNewName)) ok = get_string(out.new_name);
   if (ok && (fields & kFVictim)) ok = in.get(out.victim);
+  if (ok && (fields & kFWhiteout)) ok = in.get(out.whiteout);
   if (ok && (fields & kFFh)) ok = in.get(out.fh);
   if (ok && (fields & kFOffset)) ok = in.get(out.offset);
   if (ok && (fields & kFLength)) ok = in.get(out.length);
@@ -154,6 +156,11 @@ TraceReader::TraceReader(std::string_view bytes) : bytes_(bytes) {
     return;
   }
   version_ = get_le<std::uint32_t>(bytes_.data() + 8);
+  if (version_ == 1) {
+    fail("trace format version 1: this crashfs reads version 2 only, which also records the pre-existing tree "
+         "whole (owners, hard links, xattrs, special files) and whiteouts; re-record the workload with this crashfs");
+    return;
+  }
   if (version_ != kTraceVersion) {
     fail(fmt::format("unsupported trace format version {} (this crashfs reads version {})", version_, kTraceVersion));
     return;

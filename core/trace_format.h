@@ -1,4 +1,4 @@
-// crashfs trace file format, version 1.
+// crashfs trace file format, version 2.
 //
 // A trace is itself a journal: a 16-byte file header followed by
 // append-only, length-prefixed, checksummed records.  A record torn at the
@@ -32,6 +32,8 @@
 //   new_parent u64      rename / link target directory
 //   new_name   u32 len + bytes
 //   victim     u64      node replaced by a rename (0 = none)
+//   whiteout   u64      Rename with RENAME_WHITEOUT: the whiteout node left
+//                       at the old name (a 0/0 character device), else 0
 //   fh         u64      file handle the program used
 //   offset     u64
 //   length     u64      size (Known, Truncate) or byte count (Fallocate)
@@ -53,11 +55,22 @@
 // writes and outputs larger than kMaxDataChunk are split into several
 // records.
 //
-// Output records (type 25, since format version 1 without a version bump:
-// readers that predate them stop at "unknown record type 25") carry one
-// write(2) of the workload to its stdout (flags 1) or stderr (flags 2), the
-// bytes as written, at its place in request order: after every operation
-// that completed before the write began.  They are not operations.
+// Output records (type 25) carry one write(2) of the workload to its stdout
+// (flags 1) or stderr (flags 2), the bytes as written, at its place in
+// request order: after every operation that completed before the write
+// began.  They are not operations.
+//
+// Version 2 (replay fidelity) changed, against version 1:
+//  - Known carries rdev; its mode keeps the set-id bits; the recorder walks
+//    the whole recorded directory when the mount starts and writes a Known
+//    record per entry (one per name: a hard-link group is one node with
+//    several Known records), so the pre-existing tree is in the trace
+//    whole: owners, modes, link groups, special files, symlinks;
+//  - KnownXattr (type 26): one extended attribute of a pre-existing node
+//    (name, value in data), written with the walk;
+//  - Rename carries `whiteout` and the whiteout's uid/gid.
+// Readers refuse version 1 (re-record the workload): its states lose what
+// version 2 records.
 #pragma once
 
 #include <cstddef>
@@ -66,7 +79,7 @@
 namespace crashfs {
 
 inline constexpr char kTraceMagic[8] = {'C', 'R', 'A', 'S', 'H', 'F', 'S', '\x1a'};
-inline constexpr std::uint32_t kTraceVersion = 1;
+inline constexpr std::uint32_t kTraceVersion = 2;
 inline constexpr std::size_t kFileHeaderSize = 16;
 inline constexpr std::size_t kFrameHeaderSize = 12;
 inline constexpr std::size_t kMaxDataChunk = std::size_t{4} << 20;     // 4 MiB

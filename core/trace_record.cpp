@@ -7,7 +7,7 @@ constexpr std::array<std::string_view, kMaxRecordType + 1> kTypeNames = {
     "?",         "process",  "known",    "preimage", "create",    "mkdir",     "mknod",     "symlink",
     "link",      "unlink",   "rmdir",    "rename",   "open",      "write",     "truncate",  "setattr",
     "fallocate", "fsync",    "fdatasync", "fsyncdir", "release",  "setxattr",  "removexattr", "mark", "session",
-    "output",
+    "output",    "knownxattr",
 };
 
 }  // namespace

@@ -53,8 +53,10 @@ enum class RecordType : std::uint8_t {
                     // order with the file operations: flags = stream (kOutputStdout /
                     // kOutputStderr), data = the bytes as written (split like Write).
                     // Not an operation: never a crash point, changes no state.
+  kKnownXattr = 26,  // an extended attribute a pre-existing node had before recording:
+                     // name, data = value.  Like Known, part of the initial tree.
 };
-inline constexpr int kMaxRecordType = 25;
+inline constexpr int kMaxRecordType = 26;
 
 // Field bits, in wire order.
 enum Field : std::uint32_t {
@@ -77,13 +79,14 @@ enum Field : std::uint32_t {
   kFValid = 1u << 16,
   kFKind = 1u << 17,
   kFData = 1u << 18,
+  kFWhiteout = 1u << 19,  // on the wire right after victim
 };
 
 // Which fields each record type carries; index = RecordType value.
 inline constexpr std::array<std::uint32_t, kMaxRecordType + 1> kRecordFields = {
     0,                                                                              // (unused)
     kFData,                                                                         // ProcessInfo
-    kFNode | kFParent | kFName | kFLength | kFMode | kFUid | kFGid | kFMtime | kFKind | kFData,  // Known
+    kFNode | kFParent | kFName | kFLength | kFMode | kFUid | kFGid | kFRdev | kFMtime | kFKind | kFData,  // Known
     kFNode | kFOffset | kFData,                                                     // PreImage
     kFNode | kFParent | kFName | kFFh | kFMode | kFFlags | kFUid | kFGid,            // Create
     kFNode | kFParent | kFName | kFMode | kFUid | kFGid,                            // Mkdir
@@ -92,7 +95,7 @@ inline constexpr std::array<std::uint32_t, kMaxRecordType + 1> kRecordFields = {
     kFNode | kFNewParent | kFNewName,                                               // Link
     kFNode | kFParent | kFName,                                                     // Unlink
     kFNode | kFParent | kFName,                                                     // Rmdir
-    kFNode | kFParent | kFName | kFNewParent | kFNewName | kFVictim | kFFlags,      // Rename
+    kFNode | kFParent | kFName | kFNewParent | kFNewName | kFVictim | kFWhiteout | kFFlags | kFUid | kFGid,  // Rename
     kFNode | kFFh | kFFlags,                                                        // Open
     kFNode | kFFh | kFOffset | kFFlags | kFData,                                    // Write
     kFNode | kFFh | kFLength | kFFlags,                                             // Truncate
@@ -107,6 +110,7 @@ inline constexpr std::array<std::uint32_t, kMaxRecordType + 1> kRecordFields = {
     kFData,                                                                         // Mark
     kFData,                                                                         // Session
     kFFlags | kFData,                                                               // Output
+    kFNode | kFName | kFData,                                                       // KnownXattr
 };
 
 // Record flags.
@@ -114,9 +118,12 @@ inline constexpr std::uint32_t kWriteSynced = 1u << 0;   // Write on an O_SYNC h
 inline constexpr std::uint32_t kWriteDsynced = 1u << 1;  // Write on an O_DSYNC handle (data + size)
 inline constexpr std::uint32_t kTruncateByOpen = 1u << 0;  // Truncate caused by open(O_TRUNC)
 inline constexpr std::uint32_t kFsyncdirData = 1u << 0;
-// Rename flags are the Linux values: RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2.
+// Rename flags are the Linux values: RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2,
+// RENAME_WHITEOUT = 4 (the rename leaves a whiteout, node `whiteout`, owned
+// by uid/gid, at the old name: a character device 0/0 with mode 0).
 inline constexpr std::uint32_t kRenameNoReplace = 1u << 0;
 inline constexpr std::uint32_t kRenameExchange = 1u << 1;
+inline constexpr std::uint32_t kRenameWhiteout = 1u << 2;
 // Create / Open flags are the Linux open(2) flags as the program passed them.
 // Output flags: the stream the workload wrote to (its fd 1 or fd 2).
 inline constexpr std::uint32_t kOutputStdout = 1;
@@ -142,6 +149,7 @@ struct Record {
   NodeId new_parent = 0;
   std::string_view new_name;
   NodeId victim = 0;
+  NodeId whiteout = 0;
   std::uint64_t fh = 0;
   std::uint64_t offset = 0;
   std::uint64_t length = 0;
@@ -164,8 +172,8 @@ std::optional<RecordType> record_type_from_string(std::string_view name);
 std::string_view to_string(NodeKind kind);
 
 // True for records that change file-system state (everything but
-// ProcessInfo, Known, PreImage, Mark, Session, Output and the durability
-// records).
+// ProcessInfo, Known, KnownXattr, PreImage, Mark, Session, Output and the
+// durability records).
 bool is_mutation(RecordType type);
 // Fsync, Fdatasync, Fsyncdir.
 bool is_durability(RecordType type);

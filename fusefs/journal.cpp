@@ -66,9 +66,19 @@ Status Journal::known(const Node& node, NodeId parent, std::string_view name, co
   rec.mode = st.st_mode;
   rec.uid = st.st_uid;
   rec.gid = st.st_gid;
+  rec.rdev = S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? st.st_rdev : 0;
   rec.length = static_cast<std::uint64_t>(st.st_size);
   rec.mtime_ns = to_ns(st.st_mtim);
   rec.data = link_target;
+  return append(rec, who);
+}
+
+Status Journal::known_xattr(const Node& node, std::string_view name, std::string_view value, const Caller& who) {
+  Record rec;
+  rec.type = RecordType::kKnownXattr;
+  rec.node = node.id;
+  rec.name = name;
+  rec.data = value;
   return append(rec, who);
 }
 

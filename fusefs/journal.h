@@ -9,7 +9,8 @@
 // Under the lock the Journal also keeps the trace self-contained:
 //  - ProcessInfo (data = comm) before the first record of a pid, and again
 //    when the pid's comm changed (exec);
-//  - Known for a pre-existing node the first time the file system sees it;
+//  - Known for each name of the pre-existing tree (the walk when recording
+//    starts, recording_fs_walk.cpp), KnownXattr for each of its xattrs;
 //  - PreImage records with the full prior content of a pre-existing regular
 //    file before its first change (at most once per node; an empty file gets
 //    one empty PreImage so "has a pre-image" is explicit).
@@ -59,6 +60,8 @@ class Journal {
   // `link_target` for symlinks.
   Status known(const Node& node, NodeId parent, std::string_view name, const struct stat& st,
                std::string_view link_target, const Caller& who);
+  // KnownXattr record: `node` had xattr `name` = `value` before recording.
+  Status known_xattr(const Node& node, std::string_view name, std::string_view value, const Caller& who);
   // PreImage records of `node` if it is a pre-existing regular file without
   // one yet.  `read_fd` is a readable descriptor on it, or -1 to open one
   // through the node's O_PATH descriptor.

@@ -61,6 +61,12 @@ Node* NodeTable::add(dev_t dev, ino_t ino, NodeKind kind, bool preexisting) {
   return raw;
 }
 
+void NodeTable::unmap(const Node* node) {
+  std::lock_guard lock(mutex_);
+  auto it = by_dev_ino_.find({node->dev, node->ino});
+  if (it != by_dev_ino_.end() && it->second == node) by_dev_ino_.erase(it);
+}
+
 void NodeTable::ref(Node* node, int fd) {
   int to_close = -1;
   {

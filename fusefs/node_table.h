@@ -3,11 +3,13 @@
 // A node id names one file-system object for the whole recording: it is the
 // FUSE inode number the kernel sees and the node id written into the trace
 // (root = kRootNode = FUSE_ROOT_ID = 1).  Ids come from a counter and are
-// never reused; the (st_dev, st_ino) -> id map is kept for the whole run (not
-// dropped at forget), so hard links, renames of open files and writes
-// through unlinked-but-open descriptors name one node.  Objects the workload
-// creates always get a fresh id (add() replaces the map entry), because the
-// backing file system reuses inode numbers.
+// never reused; the (st_dev, st_ino) -> id map is kept while the object has
+// a name (not dropped at forget), so hard links and renames of open files
+// name one node, and writes through unlinked-but-open descriptors reach it
+// by its id.  When its last name goes, unmap() drops its (st_dev, st_ino):
+// the backing file system reuses inode numbers, and a number seen again is
+// a new object.  Objects the workload creates always get a fresh id (add()
+// replaces the map entry) for the same reason.
 //
 // Each Node keeps an O_PATH descriptor on the backing object while the
 // kernel holds lookups on it (nlookup > 0, as counted by lookup/forget);
@@ -64,6 +66,9 @@ class NodeTable {
   Node* find(dev_t dev, ino_t ino);
   // A new node with a fresh id, now the one mapped to (dev, ino).
   Node* add(dev_t dev, ino_t ino, NodeKind kind, bool preexisting);
+  // `node` lost its last name: its (dev, ino) no longer maps to it (its id
+  // still does).
+  void unmap(const Node* node);
 
   // One more kernel lookup on `node`.  `fd` is an O_PATH descriptor on it:
   // kept if the node has none, closed otherwise.  fd < 0 is allowed when the

@@ -37,7 +37,8 @@ Status RecordingFs::begin(const std::string& session_json) {
   session.type = RecordType::kSession;
   session.data = session_json;
   if (Status s = journal_.append(session, crashfs_itself); !s) return s;
-  return journal_.known(*root, 0, "", st, "", crashfs_itself);
+  if (Status s = journal_.known(*root, 0, "", st, "", crashfs_itself); !s) return s;
+  return record_tree(crashfs_itself);
 }
 
 bool RecordingFs::wait_until_released(std::chrono::milliseconds timeout) const {
@@ -201,6 +202,8 @@ void RecordingFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int
   auto lock = journal_.lock();
   int err = 0;
   Status trace_status;
+  struct stat before {};
+  const bool have_before = fstatat(n->fd, "", &before, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0;
   if (valid & FUSE_SET_ATTR_SIZE) {
     trace_status = journal_.preimage(*n, -1, who);
     if (!trace_status) {
@@ -259,6 +262,8 @@ void RecordingFs::setattr(fuse_req_t req, fuse_ino_t ino, struct stat* attr, int
   }
   struct stat st {};
   const int stat_rc = h != nullptr ? fstat(h->fd, &st) : fstatat(n->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
+  // chown clears set-user/group-id bits: the mode changed too.
+  if (recorded != 0 && have_before && stat_rc == 0 && st.st_mode != before.st_mode) recorded |= kAttrMode;
   if (recorded != 0 && trace_status) {
     // The values the backing store now holds (resolves *_NOW to real times).
     Record rec;

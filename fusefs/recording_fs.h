@@ -79,8 +79,11 @@ class RecordingFs {
   // open trace, or null for a plain passthrough (--no-record).
   RecordingFs(int root_fd, TraceWriter* writer, FsOptions options);
 
-  // Writes the first records: Session (data = `session_json`) and the
-  // Known record of the root.  Call once, before mounting.
+  // Writes the first records: Session (data = `session_json`), then the
+  // pre-existing tree: a Known record per name of every entry below the
+  // directory (a hard-link group is one node with one Known per name) and
+  // a KnownXattr per xattr, in a walk of the backing directory.  Call
+  // once, before mounting.
   Status begin(const std::string& session_json);
 
   static const fuse_lowlevel_ops& operations();
@@ -141,6 +144,9 @@ class RecordingFs {
   bool is_trace(const struct stat& st) const;
   // Looks parent/name up: a referenced node and its entry (lookup count +1).
   int do_lookup(Node& parent, const char* name, fuse_entry_param& e, const Caller& who);
+  // The walk of begin() (recording_fs_walk.cpp).  Journal lock held.
+  Status record_tree(const Caller& who);
+  Status record_xattrs(const Node& node, const std::string& proc_path, const Caller& who);
   // The node of an existing entry parent/name with stat `st`, introduced
   // with a Known record if crashfs has not seen it.  Journal lock held.
   Node* known_node(Node& parent, const char* name, const struct stat& st, int path_fd, const Caller& who);

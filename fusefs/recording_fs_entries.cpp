@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -177,6 +178,7 @@ void RecordingFs::unlink(fuse_req_t req, fuse_ino_t parent, const char* name) {
     lock.unlock();
     return (void)fuse_reply_err(req, err);
   }
+  if (st.st_nlink <= 1) nodes_.unmap(n);  // its inode number is free for reuse
   Record rec;
   rec.type = RecordType::kUnlink;
   rec.node = n->id;
@@ -207,6 +209,7 @@ void RecordingFs::rmdir(fuse_req_t req, fuse_ino_t parent, const char* name) {
     lock.unlock();
     return (void)fuse_reply_err(req, err);
   }
+  nodes_.unmap(n);
   Record rec;
   rec.type = RecordType::kRmdir;
   rec.node = n->id;
@@ -264,6 +267,22 @@ void RecordingFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fu
     lock.unlock();
     return (void)fuse_reply_err(req, 0);
   }
+  if (victim != nullptr && !(flags & RENAME_EXCHANGE) && (S_ISDIR(victim_st.st_mode) || victim_st.st_nlink <= 1)) {
+    nodes_.unmap(victim);
+  }
+  Node* whiteout = nullptr;
+  struct stat whiteout_st {};
+  if (flags & RENAME_WHITEOUT) {
+    // The file system left a whiteout (a 0/0 character device) at the old
+    // name, possibly on the inode number of a file deleted earlier: a new
+    // node, owned like anything the caller creates.
+    set_owner(req, *p, name, -1);
+    if (fstatat(p->fd, name, &whiteout_st, AT_SYMLINK_NOFOLLOW) == 0) {
+      whiteout = nodes_.add(whiteout_st.st_dev, whiteout_st.st_ino, kind_of_mode(whiteout_st.st_mode), false);
+    } else {
+      spdlog::error("crashfs: the whiteout of a rename at {} cannot be found: {}", name, std::strerror(errno));
+    }
+  }
   Record rec;
   rec.type = RecordType::kRename;
   rec.node = n->id;
@@ -272,6 +291,9 @@ void RecordingFs::rename(fuse_req_t req, fuse_ino_t parent, const char* name, fu
   rec.new_parent = np->id;
   rec.new_name = new_name;
   rec.victim = victim != nullptr ? victim->id : 0;
+  rec.whiteout = whiteout != nullptr ? whiteout->id : 0;
+  rec.uid = whiteout != nullptr ? whiteout_st.st_uid : 0;
+  rec.gid = whiteout != nullptr ? whiteout_st.st_gid : 0;
   rec.flags = flags;
   trace_status = journal_.append(rec, who);
   lock.unlock();

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -41,8 +42,14 @@ void set_mtime(int fd, std::int64_t mtime_ns) {
   ::futimens(fd, times);
 }
 
-// Permission bits a replayed entry may carry: no set-user/group-id.
-mode_t safe_mode(std::uint32_t mode) { return static_cast<mode_t>(mode & 01777); }
+// Permission bits of a replayed entry: all of them, set-id and sticky bits included.
+mode_t perm_bits(std::uint32_t mode) { return static_cast<mode_t>(mode & 07777); }
+
+// "/proc/self/fd/DIRFD/NAME": an entry that must not be opened (a symlink,
+// a device), for the l*xattr calls.
+std::string entry_path(int dirfd, const std::string& name) {
+  return fmt::format("/proc/self/fd/{}/{}", dirfd, name);
+}
 
 // Removes `name` in `dirfd` and everything below it, never following symlinks.
 void remove_tree(int dirfd, const char* name) {
@@ -80,8 +87,7 @@ class DiskWriter {
     if (root == nullptr) return Status::corruption("the trace has no root directory (no Known record of node 1)");
     std::vector<NodeId> stack{kRootNode};
     if (Status st = write_dir_contents(root_fd, kRootNode, "", stack); !st) return st;
-    ::fchmod(root_fd, safe_mode(root->mode) | S_IRWXU);
-    set_mtime(root_fd, root->mtime_ns);
+    finish_fd(root_fd, *root, ".");
     return Status::ok();
   }
 
@@ -132,39 +138,17 @@ class DiskWriter {
         Status st = write_dir_contents(fd.get(), id, rel, stack);
         stack.pop_back();
         if (!st) return st;
-        set_xattrs(fd.get(), *n, rel);
-        ::fchmod(fd.get(), safe_mode(n->mode) | S_IRWXU);
-        set_mtime(fd.get(), n->mtime_ns);
+        finish_fd(fd.get(), *n, rel);
         return Status::ok();
       }
-      case NodeKind::kFile:
-        return write_file(dirfd, name, id, *n, rel);
-      case NodeKind::kSymlink: {
-        const std::string target = n->content.read_all(builder_.base());
-        if (::symlinkat(target.c_str(), dirfd, name.c_str()) != 0) return io_error("cannot create symlink", rel);
-        const struct timespec times[2] = {{0, UTIME_OMIT}, {n->mtime_ns / 1'000'000'000, n->mtime_ns % 1'000'000'000}};
-        ::utimensat(dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
-        ++stats_.symlinks;
-        return Status::ok();
-      }
-      case NodeKind::kSpecial:
-        if (S_ISFIFO(n->mode)) {
-          if (::mknodat(dirfd, name.c_str(), S_IFIFO | (safe_mode(n->mode) & 0777), 0) != 0) {
-            return io_error("cannot create fifo", rel);
-          }
-        } else {
-          stats_.warnings.push_back(fmt::format("'{}': device or socket (mode {:o}) not reproduced", rel, n->mode));
-        }
-        return Status::ok();
       case NodeKind::kNone:
         return Status::ok();
+      default:
+        break;
     }
-    return Status::ok();
-  }
-
-  Status write_file(int dirfd, const std::string& name, NodeId id, const FsNode& n, const std::string& rel) {
     if (auto it = written_.find(id); it != written_.end()) {
-      // Another link of a file already written: a hard link, as in the state.
+      // Another name of a node already written: a hard link, as in the state
+      // (linkat without AT_SYMLINK_FOLLOW links a symlink itself).
       int parent_fd = -1;
       std::string first_name;
       if (open_parent_beneath(root_fd_, it->second, parent_fd, first_name)) {
@@ -175,6 +159,75 @@ class DiskWriter {
         }
       }
     }
+    Status st;
+    switch (n->kind) {
+      case NodeKind::kFile:
+        st = write_file(dirfd, name, *n, rel);
+        break;
+      case NodeKind::kSymlink: {
+        const std::string target = n->content.read_all(builder_.base());
+        if (::symlinkat(target.c_str(), dirfd, name.c_str()) != 0) return io_error("cannot create symlink", rel);
+        finish_at(dirfd, name, *n, rel);
+        ++stats_.symlinks;
+        break;
+      }
+      default: {  // kSpecial
+        const mode_t type = (n->mode & S_IFMT) != 0 ? (n->mode & S_IFMT) : S_IFIFO;
+        const bool device = type == S_IFCHR || type == S_IFBLK;
+        if (::mknodat(dirfd, name.c_str(), type | (perm_bits(n->mode) & 0777), device ? n->rdev : 0) != 0) {
+          if (device && errno == EPERM) {
+            stats_.warnings.push_back(fmt::format(
+                "'{}': device node (mode {:o}, device {}:{}) not created: mknod needs root (CAP_MKNOD); run "
+                "crashfs replay as root to reproduce it",
+                rel, n->mode, major(n->rdev), minor(n->rdev)));
+            return Status::ok();
+          }
+          return io_error("cannot create special file", rel);
+        }
+        finish_at(dirfd, name, *n, rel);
+        break;
+      }
+    }
+    if (!st) return st;
+    written_.emplace(id, rel);
+    return Status::ok();
+  }
+
+  // Owner, xattrs, mode, mtime of an entry open as `fd` (a file or a
+  // directory).  chown first: it clears set-id bits and file capabilities.
+  void finish_fd(int fd, const FsNode& n, const std::string& rel) {
+    if (::fchown(fd, n.uid, n.gid) != 0) owner_warning(n, rel);
+    n.xattrs.for_each([&](std::string_view key, std::string_view value) {
+      const std::string k(key);
+      if (::fsetxattr(fd, k.c_str(), value.data(), value.size(), 0) != 0) xattr_warning(k, rel);
+    });
+    ::fchmod(fd, perm_bits(n.mode));
+    set_mtime(fd, n.mtime_ns);
+  }
+
+  // The same for an entry that must not be opened (a symlink, a special file).
+  void finish_at(int dirfd, const std::string& name, const FsNode& n, const std::string& rel) {
+    if (::fchownat(dirfd, name.c_str(), n.uid, n.gid, AT_SYMLINK_NOFOLLOW) != 0) owner_warning(n, rel);
+    const std::string path = entry_path(dirfd, name);
+    n.xattrs.for_each([&](std::string_view key, std::string_view value) {
+      const std::string k(key);
+      if (::lsetxattr(path.c_str(), k.c_str(), value.data(), value.size(), 0) != 0) xattr_warning(k, rel);
+    });
+    if (n.kind != NodeKind::kSymlink) ::fchmodat(dirfd, name.c_str(), perm_bits(n.mode), 0);
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {n.mtime_ns / 1'000'000'000, n.mtime_ns % 1'000'000'000}};
+    ::utimensat(dirfd, name.c_str(), times, AT_SYMLINK_NOFOLLOW);
+  }
+
+  void owner_warning(const FsNode& n, const std::string& rel) {
+    stats_.warnings.push_back(fmt::format("'{}': owner {}:{} not set: {} (chown needs root)", rel, n.uid, n.gid,
+                                          std::strerror(errno)));
+  }
+  void xattr_warning(const std::string& key, const std::string& rel) {
+    stats_.warnings.push_back(fmt::format("'{}': cannot set xattr '{}': {}{}", rel, key, std::strerror(errno),
+                                          key.starts_with("user.") ? "" : " (trusted.* and security.* need root)"));
+  }
+
+  Status write_file(int dirfd, const std::string& name, const FsNode& n, const std::string& rel) {
     Fd fd(::openat(dirfd, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) return io_error("cannot create", rel);
     if (::ftruncate(fd.get(), static_cast<off_t>(n.content.size())) != 0) return io_error("cannot size", rel);
@@ -198,26 +251,9 @@ class DiskWriter {
       }
     });
     if (!status) return status;
-    set_xattrs(fd.get(), n, rel);
-    if ((n.mode & 06000) != 0) stats_.warnings.push_back(fmt::format("'{}': set-user/group-id bits dropped", rel));
-    ::fchmod(fd.get(), safe_mode(n.mode));
-    set_mtime(fd.get(), n.mtime_ns);
-    written_.emplace(id, rel);
+    finish_fd(fd.get(), n, rel);
     ++stats_.files;
     return Status::ok();
-  }
-
-  void set_xattrs(int fd, const FsNode& n, const std::string& rel) {
-    n.xattrs.for_each([&](std::string_view key, std::string_view value) {
-      const std::string k(key);
-      if (!k.starts_with("user.")) {
-        stats_.warnings.push_back(fmt::format("'{}': xattr '{}' not reproduced (only user.* are)", rel, k));
-        return;
-      }
-      if (::fsetxattr(fd, k.c_str(), value.data(), value.size(), 0) != 0) {
-        stats_.warnings.push_back(fmt::format("'{}': cannot set xattr '{}': {}", rel, k, std::strerror(errno)));
-      }
-    });
   }
 
   // Copies the entries of pre-existing directory `dir` the trace never
@@ -266,7 +302,7 @@ class DiskWriter {
         if (Status s = write_all(out.get(), buf, static_cast<std::size_t>(n), at, rel); !s) return s;
         at += static_cast<std::uint64_t>(n);
       }
-      ::fchmod(out.get(), safe_mode(st.st_mode));
+      ::fchmod(out.get(), perm_bits(st.st_mode));
       ::futimens(out.get(), times);
     } else if (S_ISDIR(st.st_mode)) {
       Fd in(::openat(from_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -286,7 +322,7 @@ class DiskWriter {
       }
       ::closedir(d);
       if (!status) return status;
-      ::fchmod(out.get(), safe_mode(st.st_mode) | S_IRWXU);
+      ::fchmod(out.get(), perm_bits(st.st_mode) | S_IRWXU);
       ::futimens(out.get(), times);
     } else if (S_ISLNK(st.st_mode)) {
       std::string target(static_cast<std::size_t>(st.st_size) + 1, '\0');

@@ -10,9 +10,15 @@
 // linkat relative to directory descriptors this code created, and a name
 // that is empty, ".", "..", or holds '/' or NUL stops the replay with an
 // error (a real trace never has one).  Symlinks are created, never followed.
-// Set-user/group-id bits, device nodes and xattrs outside the "user."
-// namespace are not reproduced (a warning says so): a replayed state must
-// not grant privileges.
+//
+// Fidelity: every entry gets the owner, the mode (set-user/group-id and
+// sticky bits included), the xattrs (every namespace) and the mtime of the
+// state; special files are made with mknodat (fifos, sockets, character
+// and block devices with their device numbers); hard links of every kind
+// of non-directory (files, symlinks, special files) are links again.  What
+// the process may not do is reported as one warning per entry and left
+// out: device nodes and owners other than its own need root (CAP_MKNOD,
+// CAP_CHOWN), trusted.* xattrs need CAP_SYS_ADMIN.
 //
 // Untouched pre-existing entries: unless known_only, each pre-existing
 // directory of the state also gets the entries the trace never mentioned

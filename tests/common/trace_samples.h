@@ -28,6 +28,7 @@ inline std::vector<Record> one_record_of_each_type() {
     if (f & kFNewParent) r.new_parent = 3;
     if (f & kFNewName) r.new_name = "new-name";
     if (f & kFVictim) r.victim = 77;
+    if (f & kFWhiteout) r.whiteout = 78;
     if (f & kFFh) r.fh = 0xfeedbeef;
     if (f & kFOffset) r.offset = 1ull << 40;
     if (f & kFLength) r.length = 123456789;

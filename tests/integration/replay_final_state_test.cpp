@@ -2,7 +2,8 @@
 // from the trace and written by `crashfs replay` equals, byte for byte, the
 // directory the workload left behind.  Each run starts over a directory
 // with files the workload overwrites or deletes, so pre-images, renames
-// over existing files and untouched entries are all exercised.
+// over existing files and untouched entries are all exercised.  `--base`
+// is a copy of the directory, never the directory compared with.
 #include "tests/integration/harness.h"
 
 #include <unistd.h>
@@ -31,8 +32,13 @@ t::Trace record_and_compare(const t::TempDir& work, const std::string& dir, cons
     if (line.rfind("process-kill@", 0) == 0) last_id = line.substr(0, line.find('\t'));
   }
   BOOST_REQUIRE(!last_id.empty());
+  // The base is a copy: nothing may come from the tree compared with.
+  const std::string base = work / "base";
+  const t::RunResult copy = t::run({"cp", "-a", dir, base});
+  BOOST_REQUIRE_MESSAGE(copy.exit_code == 0, copy.describe());
   const std::string out = work / "replayed";
-  const t::RunResult replay = t::run({t::crashfs_binary(), "replay", trace, "--state", last_id, "--out", out});
+  const t::RunResult replay =
+      t::run({t::crashfs_binary(), "replay", trace, "--state", last_id, "--out", out, "--base", base});
   BOOST_REQUIRE_MESSAGE(replay.exit_code == 0, replay.describe());
   BOOST_TEST(t::compare_trees(dir, out) == "", "trace:\n" << decoded.text().substr(0, 20000));
   return decoded;

@@ -2,6 +2,8 @@
 // base content, provenance and version history.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <map>
 #include <random>
 #include <string>
@@ -238,4 +240,46 @@ BOOST_AUTO_TEST_CASE(versions_record_contents_complete_at_release_fsync_and_rena
   BOOST_TEST(versions.was_complete("conf", hash_bytes("v1"), renamed));
   BOOST_TEST(versions.was_complete("log", hash_bytes("half-full"), b.last_seq()));
   BOOST_TEST(!versions.was_complete("log", hash_bytes("half"), b.last_seq()));
+}
+
+BOOST_AUTO_TEST_CASE(a_whiteout_rename_leaves_a_new_character_device_at_the_old_name) {
+  TraceBuilder b;
+  b.create("x").append("x", "X").rename("x", "y", kRenameWhiteout);
+  const Trace trace = b.build();
+  MemoryBaseContent base = b.base();
+  TraceIndex index(trace);
+  StateBuilder builder(index, &base);
+  const FsImage& last = builder.final_image();
+  const NodeId whiteout = last.resolve("x");
+  BOOST_REQUIRE(whiteout != 0);
+  BOOST_TEST(whiteout != last.resolve("y"));
+  BOOST_TEST(whiteout == b.node("x"));
+  const FsNode* n = last.node(whiteout);
+  BOOST_TEST((n->kind == NodeKind::kSpecial));
+  BOOST_TEST(n->mode == static_cast<std::uint32_t>(S_IFCHR));
+  BOOST_TEST(n->rdev == 0u);
+  auto view = builder.view(last);
+  BOOST_TEST(view->read(*view->find("y")) == "X");
+}
+
+BOOST_AUTO_TEST_CASE(the_initial_tree_keeps_link_groups_xattrs_owners_and_device_numbers) {
+  TraceBuilder b;
+  b.existing_file("a", "A", 0104755).existing_dir("d").existing_link("a", "d/b").existing_xattr("a", "trusted.k", "v")
+      .existing_special("c", 020600, 0x0103).existing_symlink("s", "a").existing_link("s", "d/s2");
+  const Trace trace = b.build();
+  MemoryBaseContent base = b.base();
+  TraceIndex index(trace);
+  StateBuilder builder(index, &base);
+  const FsImage& initial = builder.initial();
+  BOOST_TEST(initial.resolve("a") == initial.resolve("d/b"));
+  BOOST_TEST(initial.node(initial.resolve("a"))->links.size() == 2u);
+  BOOST_TEST(initial.resolve("s") == initial.resolve("d/s2"));
+  const FsNode* a = initial.node(initial.resolve("a"));
+  BOOST_TEST(a->mode == 0104755u);
+  BOOST_REQUIRE(a->xattrs.find("trusted.k") != nullptr);
+  BOOST_TEST(*a->xattrs.find("trusted.k") == "v");
+  const FsNode* c = initial.node(initial.resolve("c"));
+  BOOST_TEST((c->kind == NodeKind::kSpecial));
+  BOOST_TEST(c->rdev == 0x0103u);
+  BOOST_TEST(c->mode == 020600u);
 }

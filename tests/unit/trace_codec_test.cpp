@@ -5,6 +5,9 @@
 #include <string>
 #include <vector>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "core/trace_codec.h"
 #include "core/trace_format.h"
 #include "trace_samples.h"
@@ -150,4 +153,18 @@ BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_trace_is_rejected_by_name) {
   read_all("#!/bin/sh\necho hello world\n", &st);
   BOOST_TEST(!st.is_ok());
   BOOST_TEST(st.message().find("not a crashfs trace") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_format_1_trace_is_refused_with_a_request_to_re_record) {
+  std::string bytes;
+  encode_file_header(bytes);
+  // The same header with version 1 and its checksum.
+  bytes[8] = 1;
+  const std::uint64_t check = XXH3_64bits(bytes.data(), 12);
+  for (int i = 0; i < 4; ++i) bytes[12 + i] = static_cast<char>((check >> (8 * i)) & 0xff);
+  Status st;
+  read_all(bytes, &st);
+  BOOST_TEST(!st.is_ok());
+  BOOST_TEST(st.message().find("version 1") != std::string::npos, st.message());
+  BOOST_TEST(st.message().find("re-record") != std::string::npos, st.message());
 }
