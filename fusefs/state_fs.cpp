@@ -138,8 +138,7 @@ void StateFs::stop() {
 
 bool StateFs::shown(const FsNode& n) const {
   if (n.kind == NodeKind::kNone) return false;
-  if (n.kind == NodeKind::kSpecial) return S_ISFIFO(n.mode);  // replay creates fifos only
-  return true;
+  return true;  // replay creates every kind, devices and sockets included
 }
 
 bool StateFs::stat_image(NodeId id, struct stat& st) const {
@@ -147,29 +146,32 @@ bool StateFs::stat_image(NodeId id, struct stat& st) const {
   if (n == nullptr || !shown(*n)) return false;
   std::memset(&st, 0, sizeof st);
   st.st_ino = id;
-  // As replay writes it: no set-user/group-id; directories u+rwx.
-  const mode_t perm = static_cast<mode_t>(n->mode & 01777);
+  // As replay writes it: every permission bit, set-id and sticky included.
+  const mode_t perm = static_cast<mode_t>(n->mode & 07777);
+  const auto links = reachable_links_.find(id);
+  const nlink_t nlink = links == reachable_links_.end() ? 1 : links->second;
   switch (n->kind) {
     case NodeKind::kDirectory:
-      st.st_mode = S_IFDIR | perm | S_IRWXU;
+      st.st_mode = S_IFDIR | perm;
       st.st_nlink = 2;
       break;
-    case NodeKind::kFile: {
+    case NodeKind::kFile:
       st.st_mode = S_IFREG | perm;
-      const auto links = reachable_links_.find(id);
-      st.st_nlink = links == reachable_links_.end() ? 1 : links->second;
+      st.st_nlink = nlink;
       st.st_size = static_cast<off_t>(n->content.size());
       break;
-    }
     case NodeKind::kSymlink:
       st.st_mode = S_IFLNK | 0777;
-      st.st_nlink = 1;
+      st.st_nlink = nlink;
       st.st_size = static_cast<off_t>(n->content.size());
       break;
-    default:
-      st.st_mode = S_IFIFO | (perm & 0777);
-      st.st_nlink = 1;
+    default: {  // fifos, sockets, devices (never opened: the mount is nodev)
+      const mode_t type = (n->mode & S_IFMT) != 0 ? (n->mode & S_IFMT) : S_IFIFO;
+      st.st_mode = type | (perm & 0777);
+      st.st_rdev = static_cast<dev_t>(n->rdev);
+      st.st_nlink = nlink;
       break;
+    }
   }
   st.st_uid = n->uid;
   st.st_gid = n->gid;
@@ -192,8 +194,7 @@ int StateFs::stat_base(fuse_ino_t ino, struct stat& st) const {
   if (fd < 0) return ESTALE;
   if (::fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0) return errno;
   st.st_ino = ino;
-  st.st_mode &= ~static_cast<mode_t>(S_ISUID | S_ISGID);
-  if (S_ISDIR(st.st_mode)) st.st_mode |= S_IRWXU;
+  if (S_ISDIR(st.st_mode)) st.st_mode |= S_IRWXU;  // as replay copies base directories
   return 0;
 }
 

@@ -5,10 +5,11 @@
 // resolver (unchanged pre-existing files) or are zeros.  What it shows is
 // what `crashfs replay` writes (host/replay_to_disk.h), so a person or a
 // checker command can look at a state in place:
-//  - modes without set-user/group-id bits; directories also u+rwx;
-//  - devices and sockets are not shown (replay does not create them);
-//    fifos are;
-//  - hard links share one inode number and count their reachable links;
+//  - modes with every permission bit (set-user/group-id, sticky), owners;
+//  - fifos, sockets and devices with their numbers (the mount is nodev:
+//    a device is never opened through it);
+//  - hard links (of files, symlinks, special files) share one inode number
+//    and count their reachable links;
 //  - a pre-existing directory also shows the entries the trace never
 //    mentioned, passed through read-only from its counterpart in the base
 //    directory (Source::base_dir_of), as replay copies them.
