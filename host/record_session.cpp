@@ -154,6 +154,24 @@ RecordResult record_workload(const RecordOptions& opt) {
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1}) sigaddset(&blocked, sig);
   sigset_t original_mask;
   sigprocmask(SIG_BLOCK, &blocked, &original_mask);
+  // Checking follows the recording: restore the caller's mask on every
+  // return, or a SIGINT/SIGTERM during the check would stay blocked and the
+  // run could not be stopped.  Signals that only served the recording
+  // (SIGCHLD, SIGUSR1) are drained first, so unblocking them does not act on
+  // stale ones; a pending SIGINT/SIGTERM takes its normal effect.
+  struct RestoreMask {
+    const sigset_t& original;
+    ~RestoreMask() {
+      sigset_t recording_only;
+      sigemptyset(&recording_only);
+      sigaddset(&recording_only, SIGCHLD);
+      sigaddset(&recording_only, SIGUSR1);
+      const timespec now{0, 0};
+      while (sigtimedwait(&recording_only, nullptr, &now) > 0) {
+      }
+      sigprocmask(SIG_SETMASK, &original, nullptr);
+    }
+  } restore_mask{original_mask};
   RecordChild child;
   if (Status st = child.spawn(opt.command, dir, original_mask, std::move(capture)); !st) {
     return fail(opt, kExitUsage, st.message());

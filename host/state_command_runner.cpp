@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "core/image_view.h"
+#include "host/child_groups.h"
 #include "host/replay_to_disk.h"
 
 extern char** environ;
@@ -63,6 +64,11 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
     execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
     _exit(127);
   }
+  // The child's own group does not get crashfs's SIGINT/SIGTERM: kill it
+  // when crashfs is stopped (child_groups.h).  setpgid here too, so the
+  // group exists before it is registered.
+  setpgid(pid, pid);
+  const ChildGroup stopped_with_crashfs(pid);
   close(out_fds[1]);
   close(err_fds[1]);
   result = CommandOutcome{};

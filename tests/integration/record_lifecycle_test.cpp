@@ -236,3 +236,31 @@ BOOST_AUTO_TEST_CASE(help_lists_every_option_and_no_record_writes_no_trace) {
   BOOST_TEST(access((dir / "t.trace").c_str(), F_OK) != 0, "--no-record wrote a trace");
   BOOST_TEST(read_file(dir / "f") == "x\n");
 }
+
+// The check phase of `crashfs run` follows the recording, whose signal mask
+// blocks SIGINT/SIGTERM: a user (or CI's step timeout) must still be able to
+// stop a long check.  The slow cmd: checker writes `checking` once it runs,
+// then sleeps far longer than the harness timeout.
+BOOST_AUTO_TEST_CASE(sigint_and_sigterm_stop_a_run_while_it_checks) {
+  for (const int sig : {SIGINT, SIGTERM}) {
+    TempDir dir;
+    TempDir outside;
+    MountGuard guard(dir.path());
+    const std::string marker = outside / "checking";
+    RunOptions opt;
+    opt.timeout = 30s;
+    Process p({crashfs_binary(), "run", "--dir", dir.path(), "--trace", dir / "t.trace", "--model", "process-kill",
+               "--checker", "cmd:touch " + marker + "; exec sleep 61.25", "--", "sh", "-c", "echo a > f"},
+              opt);
+    const bool checking = eventually([&] { return access(marker.c_str(), F_OK) == 0; }, 20s);
+    BOOST_REQUIRE_MESSAGE(checking, "the check did not start: " << p.stderr_so_far());
+    BOOST_TEST(!is_mounted(dir.path()), "the recording mount is still there while checking");
+    p.signal(sig);
+    const RunResult r = p.wait();
+    BOOST_TEST(!r.timed_out, "signal " << sig << " did not stop the check: " << r.describe());
+    BOOST_TEST(r.exit_code == 128 + sig, "signal " << sig << ": " << r.describe());
+    // The checker's command runs in its own process group: it dies with crashfs.
+    BOOST_TEST(eventually([&] { return run({"pgrep", "-f", "sleep 61.25"}).exit_code != 0; }, 5s),
+               "the checker's command survived crashfs");
+  }
+}
