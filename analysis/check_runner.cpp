@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "analysis/explain_shape.h"
 #include "core/trace_history.h"
 
 namespace crashfs {
@@ -172,16 +173,29 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
         cell.violations += found.size();
         report.total_violations += found.size();
         std::uint64_t& cell_kept = kept[{p.model, checker.name()}];
+        std::set<std::string> shapes_here;
         for (Violation& v : found) {
-          if (cell_kept >= options.keep_per_cell) break;
-          ++cell_kept;
-          StateViolation sv;
           if (v.checker.empty()) v.checker = checker.name();
-          sv.violation = std::move(v);
+          // Every violation is tallied by shape (explain groups with these);
+          // the first of each shape is kept as its example.
+          const bool keep = cell_kept < options.keep_per_cell;
+          const std::string shape = violation_shape(v);
+          ShapeTally& tally = report.shapes[shape];
+          const bool first = tally.violations++ == 0;
+          if (shapes_here.insert(shape).second) ++tally.states;
+          tally.models.insert(p.model);
+          if (tally.paths.size() < 10000) tally.paths.insert(v.path);
+          ++tally.points[{p.model, p.point}];
+          if (!keep && !first) continue;
+          StateViolation sv;
+          sv.violation = keep ? std::move(v) : v;
           sv.model = p.model;
           sv.state_id = p.id;
           sv.point = p.point;
           sv.state_description = explorer.describe(p.spec);
+          if (first) tally.example = sv;
+          if (!keep) continue;
+          ++cell_kept;
           report.violations.push_back(std::move(sv));
         }
       }

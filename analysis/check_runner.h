@@ -29,6 +29,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,6 +56,18 @@ struct CellVerdict {
   std::string inconclusive;  // why nothing was really checked here (empty: it was)
 };
 
+// Every violation of one shape (analysis/explain_shape.h: checker, grade,
+// shape of the path or message), also those past keep_per_cell: explain
+// groups and verifies with these, not only with the kept ones.
+struct ShapeTally {
+  std::uint64_t violations = 0;
+  std::uint64_t states = 0;
+  std::set<ModelKind> models;
+  std::set<std::string> paths;             // distinct paths (at most 10000)
+  std::map<std::pair<ModelKind, OpId>, std::uint64_t> points;  // violations per model and crash point
+  StateViolation example;                  // the first one
+};
+
 struct CheckReport {
   ExploreSummary summary;
   std::map<ModelKind, std::uint64_t> states_checked;
@@ -62,6 +75,7 @@ struct CheckReport {
   std::map<std::pair<ModelKind, std::string>, CellVerdict> cells;
   std::vector<StateViolation> violations;  // kept ones, in exploration order
   std::uint64_t total_violations = 0;
+  std::map<std::string, ShapeTally> shapes;  // every violation, by shape
   std::vector<std::string> harness_errors;  // checker failures (not program bugs)
   std::vector<std::string> inconclusive;    // why the run checked less than it claims to
 

@@ -1,14 +1,18 @@
 #include "analysis/explain.h"
 
 #include <algorithm>
-#include <cctype>
 #include <deque>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
-#include "core/record_format.h"
+#include "analysis/explain_cause.h"
+#include "analysis/explain_fix.h"
+#include "analysis/explain_need.h"
+#include "analysis/explain_shape.h"
 #include "core/trace_history.h"
 
 namespace crashfs {
@@ -17,304 +21,6 @@ std::string describe_seq(Explorer& explorer, Seq seq) {
   if (auto i = explorer.trace().find_op(OpId{seq, 0})) return explorer.describe_op(*i);
   return fmt::format("#{}", seq);
 }
-
-namespace {
-
-// ---------------------------------------------------------------- helpers --
-
-// Digits folded, so the temporary names of different runs or processes
-// (`m.pyc.1368`, `m.pyc.1412`) compare equal.
-std::string fold_digits(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      if (out.empty() || out.back() != '#') out += '#';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// What identifies "the same violation" cheaply, without explaining it.
-std::string quick_signature(ModelKind model, const Violation& v) {
-  return fmt::format("{}|{}|{}|{}", to_string(model), v.checker, fold_digits(v.path), v.grade);
-}
-std::string quick_signature(const StateViolation& sv) { return quick_signature(sv.model, sv.violation); }
-
-bool is_entry_change(RecordType t) { return op_class(t) == OpClass::kEntry; }
-
-// The directory an entry change happens in (the target directory for
-// rename and link, where the new name appears).
-NodeId entry_directory(const Record& r) {
-  if (r.type == RecordType::kRename || r.type == RecordType::kLink) return r.new_parent;
-  return r.parent;
-}
-
-// A state spec as a flat set of deviations that can be given back one at a
-// time.  Omitted ranges are split into single operations when they are
-// short; a long range stays one unit.
-struct Deviations {
-  std::vector<SeqRange> omitted;
-  std::vector<TornWrite> torn;
-  std::vector<Seq> zeroed;
-
-  std::size_t size() const { return omitted.size() + torn.size() + zeroed.size(); }
-
-  static Deviations of(const StateSpec& spec, const Trace& trace) {
-    Deviations d;
-    for (const SeqRange& r : spec.omitted) {
-      std::vector<Seq> singles;
-      for (std::size_t i = 0; i < trace.ops().size() && singles.size() <= 64; ++i) {
-        const OpId id = trace.op_id(i);
-        if (id.sub == 0 && id.seq >= r.first && id.seq <= r.last && is_mutation(trace.op(i).type))
-          singles.push_back(id.seq);
-      }
-      if (singles.size() > 64 || singles.empty()) {
-        d.omitted.push_back(r);
-      } else {
-        for (Seq s : singles) d.omitted.push_back(SeqRange{s, s});
-      }
-    }
-    d.torn = spec.torn;
-    d.zeroed = spec.zeroed;
-    return d;
-  }
-
-  StateSpec apply_to(StateSpec spec) const {
-    spec.omitted = omitted;
-    std::sort(spec.omitted.begin(), spec.omitted.end(), [](const SeqRange& a, const SeqRange& b) { return a.first < b.first; });
-    spec.torn = torn;
-    std::sort(spec.torn.begin(), spec.torn.end(), [](const TornWrite& a, const TornWrite& b) { return a.op < b.op; });
-    spec.zeroed = zeroed;
-    std::sort(spec.zeroed.begin(), spec.zeroed.end());
-    return spec;
-  }
-
-  // Every deviation but the i-th.
-  Deviations without(std::size_t i) const {
-    Deviations d = *this;
-    if (i < d.omitted.size()) {
-      d.omitted.erase(d.omitted.begin() + static_cast<std::ptrdiff_t>(i));
-      return d;
-    }
-    i -= d.omitted.size();
-    if (i < d.torn.size()) {
-      d.torn.erase(d.torn.begin() + static_cast<std::ptrdiff_t>(i));
-      return d;
-    }
-    i -= d.torn.size();
-    d.zeroed.erase(d.zeroed.begin() + static_cast<std::ptrdiff_t>(i));
-    return d;
-  }
-
-  bool touches(Seq seq) const {
-    for (const auto& r : omitted)
-      if (seq >= r.first && seq <= r.last) return true;
-    for (const auto& t : torn)
-      if (t.op == seq) return true;
-    return std::find(zeroed.begin(), zeroed.end(), seq) != zeroed.end();
-  }
-};
-
-// Re-checks states with one checker, counting the work.
-class Rechecker {
- public:
-  Rechecker(Explorer& explorer, Checker& checker, const RunHistory* history, std::size_t budget)
-      : explorer_(explorer), checker_(checker), history_(history), budget_(budget) {}
-
-  // True / false: whether `spec`'s state still has a violation of this
-  // checker on `path`; nullopt when the spec is not a valid state (its
-  // model does not allow it) or the budget is spent.
-  std::optional<bool> violates(const StateSpec& spec, const std::string& path) {
-    if (used_ >= budget_) return std::nullopt;
-    ++used_;
-    std::vector<Violation> found;
-    std::vector<Checker*> one{&checker_};
-    if (!check_state(explorer_, spec, one, history_, found).is_ok()) return std::nullopt;
-    return std::any_of(found.begin(), found.end(), [&](const Violation& v) { return v.path == path; });
-  }
-
- private:
-  Explorer& explorer_;
-  Checker& checker_;
-  const RunHistory* history_;
-  std::size_t budget_;
-  std::size_t used_ = 0;
-};
-
-struct Cause {
-  CauseKind kind = CauseKind::kAtomicity;
-  Deviations minimal;
-  std::optional<std::size_t> exposing_op;  // op index
-  std::string key;                         // group key
-  std::vector<OpDescription> ops;
-};
-
-std::optional<std::size_t> op_index(const Trace& trace, Seq seq) { return trace.find_op(OpId{seq, 0}); }
-
-// The node a deviation's operation changes.
-NodeId node_of(const Trace& trace, Seq seq) {
-  if (auto i = op_index(trace, seq)) return trace.op(*i).node;
-  return 0;
-}
-
-Cause explain_one(Explorer& explorer, Checker& checker, const StateViolation& sv, const ExplainOptions& options) {
-  Cause cause;
-  const Trace& trace = explorer.trace();
-  StateSpec spec;
-  if (!StateSpec::parse(sv.state_id, spec).is_ok()) return cause;
-  Rechecker recheck(explorer, checker, options.check.history, options.max_cause_checks);
-  const std::string& path = sv.violation.path;
-
-  // 1. Give back deviations one at a time; keep only those the violation needs.
-  Deviations d = Deviations::of(spec, trace);
-  for (std::size_t i = d.size(); i-- > 0;) {
-    const Deviations without = d.without(i);
-    if (auto still = recheck.violates(without.apply_to(spec), path); still && *still) d = without;
-  }
-  cause.minimal = d;
-
-  // 2. The operation that exposes it: the latest persisted mutation of the
-  //    same node or of an entry whose omission removes the violation.
-  const auto point = trace.find_op(spec.point);
-  std::set<NodeId> nodes;
-  for (const auto& r : d.omitted)
-    if (r.first == r.last) nodes.insert(node_of(trace, r.first));
-  for (const auto& t : d.torn) nodes.insert(node_of(trace, t.op));
-  for (Seq z : d.zeroed) nodes.insert(node_of(trace, z));
-  if (point && !nodes.empty()) {
-    int tries = 0;
-    for (std::size_t i = *point + 1; i-- > 0 && tries < 16;) {
-      const Record& r = trace.op(i);
-      const OpId id = trace.op_id(i);
-      if (id.sub != 0 || !is_mutation(r.type) || d.touches(id.seq)) continue;
-      const bool related = nodes.count(r.node) || (r.victim != 0 && nodes.count(r.victim));
-      if (!related) continue;
-      ++tries;
-      Deviations more = d;
-      more.omitted.push_back(SeqRange{id.seq, id.seq});
-      if (auto still = recheck.violates(more.apply_to(spec), path); still && !*still) {
-        cause.exposing_op = i;
-        break;
-      }
-    }
-  }
-
-  // 3. Kind.
-  if (sv.violation.grade == "lost-acked") {
-    cause.kind = CauseKind::kDurability;
-  } else if (!d.torn.empty()) {
-    cause.kind = CauseKind::kAtomicity;
-  } else if (d.size() == 0) {
-    cause.kind = CauseKind::kAtomicity;  // the program's own writes left it so
-  } else if (cause.exposing_op) {
-    cause.kind = CauseKind::kOrdering;
-  } else {
-    cause.kind = CauseKind::kDurability;
-  }
-
-  // 4. The operations, as the program did them, and the group key.
-  auto add = [&](Seq seq, std::string role) {
-    cause.ops.push_back(OpDescription{seq, describe_seq(explorer, seq), std::move(role)});
-  };
-  for (const auto& r : d.omitted) {
-    if (r.first == r.last) add(r.first, "lost");
-    else {
-      add(r.first, fmt::format("lost (with every unsynced operation up to #{})", r.last));
-    }
-  }
-  for (const auto& t : d.torn) add(t.op, "torn");
-  for (Seq z : d.zeroed) add(z, "zeroed (size persisted, bytes did not)");
-  if (cause.exposing_op) add(trace.op_id(*cause.exposing_op).seq, "persisted (exposes it)");
-  if (cause.ops.empty()) {
-    for (Seq s : sv.violation.ops) add(s, "written");
-  }
-  // One bug, one group: the same checker, file, kind and grade of damage.
-  // (The exact operations differ between crash points of one bug: the torn
-  // piece, which append was lost; the group shows its first example.)
-  cause.key = fmt::format("{}|{}|{}|{}", sv.violation.checker, fold_digits(path), to_string(cause.kind),
-                          sv.violation.grade);
-  return cause;
-}
-
-
-std::string kind_sentence(CauseKind kind) {
-  switch (kind) {
-    case CauseKind::kAtomicity: return "atomicity: an operation persisted only in part";
-    case CauseKind::kOrdering: return "ordering: a later operation persisted while an earlier one did not";
-    case CauseKind::kDurability: return "durability: something the program was promised, or a crash-free reader would see, is missing";
-  }
-  return "";
-}
-
-// Proposes the barrier for a group; nullopt (with a reason) when none applies.
-std::optional<Fix> propose_fix(Explorer& explorer, const Cause& cause, std::string& why_not) {
-  const Trace& trace = explorer.trace();
-  if (cause.minimal.size() == 0) {
-    why_not = "nothing was lost to the crash: the program's own writes left this state (a process kill mid-update); "
-              "no fsync fixes it: write each entry whole, from a single writer, or write a new file and rename it";
-    return std::nullopt;
-  }
-  // The earliest cause operation, and the operation it must precede.
-  Seq cause_seq = ~Seq{0};
-  for (const auto& r : cause.minimal.omitted) cause_seq = std::min(cause_seq, r.first);
-  for (const auto& t : cause.minimal.torn) cause_seq = std::min(cause_seq, t.op);
-  for (Seq z : cause.minimal.zeroed) cause_seq = std::min(cause_seq, z);
-  const auto cause_index = trace.find_op(OpId{cause_seq, 0});
-  if (!cause_index) {
-    why_not = "the cause operation is not in the trace";
-    return std::nullopt;
-  }
-  const Record& cause_rec = trace.op(*cause_index);
-  const std::size_t limit = cause.exposing_op ? *cause.exposing_op : trace.ops().size();
-
-  Fix fix;
-  std::size_t after = *cause_index;
-  if (is_entry_change(cause_rec.type)) {
-    fix.barrier = RecordType::kFsyncdir;
-    fix.node = entry_directory(cause_rec);
-  } else {
-    fix.barrier = RecordType::kFsync;
-    fix.node = cause_rec.node;
-    // After the file's last change before the exposing operation.
-    for (std::size_t i = *cause_index; i < limit; ++i) {
-      const Record& r = trace.op(i);
-      if (is_mutation(r.type) && !is_entry_change(r.type) && r.node == fix.node) after = i;
-    }
-  }
-  PathTracker paths;
-  for (std::size_t i = 0; i < trace.records().size(); ++i) {
-    if (&trace.records()[i] == &trace.op(after)) break;
-    paths.apply(trace.records()[i]);
-  }
-  paths.apply(trace.op(after));
-  fix.path = paths.path_of(fix.node);
-  if (fix.path.empty()) fix.path = ".";
-  fix.after_op = trace.op_id(after).seq;
-  fix.before_op = cause.exposing_op ? trace.op_id(*cause.exposing_op).seq : 0;
-  const std::string after_what(to_string(trace.op(after).type));
-  fix.text = fmt::format("add {}({}) after op #{} ({})", to_string(fix.barrier), fix.path, fix.after_op, after_what);
-  if (cause.exposing_op)
-    fix.text += fmt::format(" before op #{} ({})", fix.before_op, to_string(trace.op(*cause.exposing_op).type));
-  return fix;
-}
-
-// Signatures of a report's violations (for "disappeared" / "no new one").
-std::map<std::string, std::uint64_t> signatures(const CheckReport& report) {
-  std::map<std::string, std::uint64_t> out;
-  for (const auto& sv : report.violations) ++out[quick_signature(sv)];
-  return out;
-}
-
-int grade_rank(const std::string& grade) {
-  static const std::vector<std::string> order = {"silent-corruption", "reader-crash", "lost-acked", "bad-body",
-                                                 "torn-undetectable", "mid-file-damage", "corrupt-database"};
-  auto it = std::find(order.begin(), order.end(), grade);
-  return it == order.end() ? static_cast<int>(order.size()) : static_cast<int>(it - order.begin());
-}
-
-}  // namespace
 
 std::string_view to_string(CauseKind kind) {
   switch (kind) {
@@ -325,191 +31,461 @@ std::string_view to_string(CauseKind kind) {
   return "?";
 }
 
-Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Checker*>& checkers,
-                    const CheckReport& report, const ExplainOptions& options) {
-  Explanation out;
-  const Trace& trace = explorer.trace();
-  // Every re-check is judged against the run's own history and promises.
-  std::unique_ptr<TraceHistory> own_history;
-  ExplainOptions opts = options;
-  if (opts.check.history == nullptr) {
-    own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
-    opts.check.history = own_history.get();
-  }
-  auto say = [&](const std::string& line) {
-    if (options.progress) options.progress(line);
-  };
-  std::map<std::string, Checker*> by_name;
-  for (Checker* c : checkers) by_name[c->name()] = c;
+namespace {
 
-  // --- 1. Causes and groups. ---
-  std::map<std::string, std::size_t> group_of_key;      // cause key -> group index
-  std::map<std::string, std::size_t> group_of_quick;    // quick signature -> group of its first explained one
-  std::map<std::string, std::size_t> explained_per_quick;
-  std::vector<Cause> causes;
-  std::map<std::size_t, std::set<std::string>> states_of_group;
-  for (const StateViolation& sv : report.violations) {
-    const std::string quick = quick_signature(sv);
-    std::size_t group;
-    auto checker = by_name.find(sv.violation.checker);
-    const bool explain_it = explained_per_quick[quick] < 3 && checker != by_name.end();
-    if (!explain_it && group_of_quick.count(quick)) {
-      group = group_of_quick[quick];
-    } else {
-      ++explained_per_quick[quick];
-      Cause cause = checker == by_name.end() ? Cause{} : explain_one(explorer, *checker->second, sv, opts);
-      if (cause.key.empty()) cause.key = quick;
-      auto it = group_of_key.find(cause.key);
-      if (it == group_of_key.end()) {
-        ViolationGroup g;
-        g.checker = sv.violation.checker;
-        g.path = sv.violation.path;
-        g.grade = sv.violation.grade;
-        g.reason = sv.violation.reason;
-        g.kind = cause.kind;
-        g.example_state = sv.state_id;
-        g.ops = cause.ops;
-        it = group_of_key.emplace(cause.key, out.groups.size()).first;
-        out.groups.push_back(std::move(g));
-        causes.push_back(std::move(cause));
+std::string kind_sentence(CauseKind kind) {
+  switch (kind) {
+    case CauseKind::kAtomicity: return "atomicity: an operation persisted only in part, or the program's own writes left it so";
+    case CauseKind::kOrdering: return "ordering: a later operation persisted while an earlier one did not";
+    case CauseKind::kDurability: return "durability: something the program was promised, or a crash-free reader would see, is missing";
+  }
+  return "";
+}
+
+int grade_rank(const std::string& grade) {
+  static const std::vector<std::string> order = {"silent-corruption", "reader-crash", "lost-acked", "bad-body",
+                                                 "torn-undetectable", "mid-file-damage", "corrupt-database"};
+  auto it = std::find(order.begin(), order.end(), grade);
+  return it == order.end() ? static_cast<int>(order.size()) : static_cast<int>(it - order.begin());
+}
+
+// One group while it is built: the public part and what the fix needs.
+struct Building {
+  ViolationGroup group;
+  std::string key;
+  Cause cause;                      // of the example
+  std::set<std::string> shapes;     // violation shapes with violations in it
+  std::set<std::string> states;     // kept state ids
+  std::set<std::string> paths;
+  std::vector<const StateViolation*> kept;
+};
+
+std::string group_key(const StateViolation& sv, const Cause& cause) {
+  return fmt::format("{}|{}|{}", violation_shape(sv.violation), to_string(cause.kind), cause.shape);
+}
+
+// What re-exploring a trace with barriers showed.
+struct Verification {
+  bool gone = false, nothing_new = false;
+  std::uint64_t remaining = 0, after = 0;
+  std::size_t points = 0;
+  std::string first_new;
+  std::optional<StateViolation> left;   // a remaining violation of the group (in the fixed trace)
+};
+
+class Explainer {
+ public:
+  Explainer(Explorer& explorer, BaseContent* base, const std::vector<Checker*>& checkers, const CheckReport& report,
+            const ExplainOptions& options, const RunHistory* history)
+      : explorer_(explorer), base_(base), checkers_(checkers), report_(report), options_(options), history_(history),
+        paths_(explorer.trace()) {
+    for (Checker* c : checkers) by_name_[c->name()] = c;
+  }
+
+  Explanation run() {
+    build_groups();
+    for (std::size_t gi = 0; gi < groups_.size() && gi < options_.max_groups; ++gi) fix_group(groups_[gi]);
+    merge_same_fix();
+    Explanation out;
+    for (Building& b : groups_) out.groups.push_back(std::move(b.group));
+    NeedOptions need;
+    need.check = options_.check;
+    need.check.history = history_;
+    need.max_fsync_checks = options_.max_fsync_checks;
+    need.say = options_.progress;
+    NeedResult r = analyze_fsyncs(explorer_, base_, checkers_, report_, need);
+    out.durability = std::move(r.verdicts);
+    out.fsyncs_analyzed = r.analyzed;
+    out.fsyncs_skipped_reason = std::move(r.skipped_reason);
+    out.states_rechecked = rechecked_ + r.states_rechecked;
+    return out;
+  }
+
+ private:
+  void say(const std::string& line) const {
+    if (options_.progress) options_.progress(line);
+  }
+
+  Cause cause_of(Explorer& explorer, const OpPaths& paths, const StateViolation& sv, const RunHistory* history = nullptr) {
+    auto checker = by_name_.find(sv.violation.checker);
+    if (checker == by_name_.end()) return Cause{};
+    Cause c = find_cause(explorer, paths, *checker->second, history ? history : history_, sv.state_id, sv.violation,
+                         options_.max_cause_checks);
+    rechecked_ += c.rechecks;
+    return c;
+  }
+
+  std::size_t group_for(const StateViolation& sv, Cause cause) {
+    const std::string key = group_key(sv, cause);
+    auto it = by_key_.find(key);
+    if (it != by_key_.end()) return it->second;
+    Building b;
+    b.key = key;
+    b.group.checker = sv.violation.checker;
+    b.group.path = sv.violation.path;
+    b.group.grade = sv.violation.grade;
+    b.group.reason = sv.violation.reason;
+    b.group.kind = cause.kind;
+    b.group.example_state = sv.state_id;
+    b.group.ops = cause.described;
+    b.group.shape = cause.shape;
+    b.cause = std::move(cause);
+    groups_.push_back(std::move(b));
+    by_key_.emplace(key, groups_.size() - 1);
+    return groups_.size() - 1;
+  }
+
+  // Explains a few violations of every shape (distinct paths first) and
+  // counts every violation of the run into a group.
+  void build_groups() {
+    std::vector<std::string> order;  // shapes in order of first appearance
+    std::map<std::string, std::vector<const StateViolation*>> kept;
+    for (const StateViolation& sv : report_.violations) {
+      const std::string s = violation_shape(sv.violation);
+      if (!kept.count(s)) order.push_back(s);
+      kept[s].push_back(&sv);
+    }
+    for (const auto& [s, tally] : report_.shapes)
+      if (!kept.count(s)) {
+        order.push_back(s);
+        kept[s].push_back(&tally.example);
       }
-      group = it->second;
-      group_of_quick.emplace(quick, group);
+    for (const std::string& s : order) {
+      const auto& list = kept[s];
+      // The examples: distinct paths and models first.
+      std::vector<const StateViolation*> examples;
+      std::set<std::pair<std::string, ModelKind>> seen;
+      for (const StateViolation* sv : list)
+        if (examples.size() < options_.examples_per_shape && seen.insert({sv->violation.path, sv->model}).second)
+          examples.push_back(sv);
+      for (const StateViolation* sv : list)
+        if (examples.size() < options_.examples_per_shape && std::find(examples.begin(), examples.end(), sv) == examples.end())
+          examples.push_back(sv);
+      std::map<const StateViolation*, std::size_t> of;
+      std::optional<std::size_t> first;
+      for (const StateViolation* sv : examples) {
+        say(fmt::format("cause of {} in {}", sv->violation.grade, sv->state_id));
+        const std::size_t g = group_for(*sv, cause_of(explorer_, paths_, *sv));
+        of[sv] = g;
+        if (!first) first = g;
+      }
+      if (!first) continue;
+      // Kept violations: the group of their own explanation, else of the
+      // shape's first example; the rest of the shape's count with it.
+      std::uint64_t counted = 0;
+      for (const StateViolation* sv : list) {
+        auto e = of.find(sv);
+        Building& b = groups_[e == of.end() ? *first : e->second];
+        b.kept.push_back(sv);
+        b.states.insert(sv->state_id);
+        b.paths.insert(sv->violation.path);
+        b.shapes.insert(s);
+        ++b.group.violations;
+        if (std::find(b.group.models.begin(), b.group.models.end(), sv->model) == b.group.models.end())
+          b.group.models.push_back(sv->model);
+        ++counted;
+      }
+      auto tally = report_.shapes.find(s);
+      if (tally == report_.shapes.end()) continue;
+      Building& b = groups_[*first];
+      b.shapes.insert(s);
+      if (tally->second.violations > counted) b.group.violations += tally->second.violations - counted;
+      std::uint64_t kept_states = 0;
+      {
+        std::set<std::string> st;
+        for (const StateViolation* sv : list) st.insert(sv->state_id);
+        kept_states = st.size();
+      }
+      b.group.states += tally->second.states > kept_states ? tally->second.states - kept_states : 0;
+      for (const std::string& p : tally->second.paths) b.paths.insert(p);
+      for (ModelKind m : tally->second.models)
+        if (std::find(b.group.models.begin(), b.group.models.end(), m) == b.group.models.end()) b.group.models.push_back(m);
     }
-    ViolationGroup& g = out.groups[group];
-    ++g.violations;
-    states_of_group[group].insert(sv.state_id);
-    if (std::find(g.models.begin(), g.models.end(), sv.model) == g.models.end()) g.models.push_back(sv.model);
+    for (Building& b : groups_) {
+      b.group.states += b.states.size();
+      b.group.files = b.paths.size();
+      describe(b);
+    }
+    // Most important first: bugs even a process kill shows, worse grades, more states.
+    auto pk = [](const Building& b) {
+      return std::find(b.group.models.begin(), b.group.models.end(), ModelKind::kProcessKill) != b.group.models.end();
+    };
+    std::stable_sort(groups_.begin(), groups_.end(), [&](const Building& a, const Building& b) {
+      if (pk(a) != pk(b)) return pk(a);
+      if (grade_rank(a.group.grade) != grade_rank(b.group.grade)) return grade_rank(a.group.grade) < grade_rank(b.group.grade);
+      return a.group.violations > b.group.violations;
+    });
+    by_key_.clear();
+    for (std::size_t i = 0; i < groups_.size(); ++i) by_key_[groups_[i].key] = i;
   }
-  for (auto& [i, states] : states_of_group) out.groups[i].states = states.size();
-  for (std::size_t i = 0; i < out.groups.size(); ++i) {
-    ViolationGroup& g = out.groups[i];
+
+  static void describe(Building& b) {
     std::vector<std::string> models;
-    for (ModelKind m : g.models) models.emplace_back(to_string(m));
-    g.explanation = fmt::format("{}; in {} state(s) under {}", kind_sentence(g.kind), g.states, fmt::join(models, ", "));
+    for (ModelKind m : b.group.models) models.emplace_back(to_string(m));
+    b.group.explanation = fmt::format("{}; in {} state(s) under {}{}", kind_sentence(b.group.kind), b.group.states,
+                                      fmt::join(models, ", "),
+                                      b.group.files > 1 ? fmt::format(", {} files", b.group.files) : std::string());
   }
 
-  // Most important first: bugs even a process kill shows, worse grades, more states.
-  std::vector<std::size_t> order(out.groups.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto pk = [&](std::size_t i) {
-    const auto& m = out.groups[i].models;
-    return std::find(m.begin(), m.end(), ModelKind::kProcessKill) != m.end();
-  };
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    if (pk(a) != pk(b)) return pk(a);
-    if (grade_rank(out.groups[a].grade) != grade_rank(out.groups[b].grade))
-      return grade_rank(out.groups[a].grade) < grade_rank(out.groups[b].grade);
-    return out.groups[a].violations > out.groups[b].violations;
-  });
-  {
-    std::vector<ViolationGroup> sorted;
-    std::vector<Cause> sorted_causes;
-    for (std::size_t i : order) {
-      sorted.push_back(std::move(out.groups[i]));
-      sorted_causes.push_back(std::move(causes[i]));
+  // Groups of one checker and grade whose verified fixes insert the same
+  // barriers are one bug seen through different lost operations (a lost
+  // mkdir that made the later exchange a no-op, and the lost exchange).
+  void merge_same_fix() {
+    auto barriers = [](const Fix& f) {
+      std::set<std::tuple<RecordType, NodeId, Seq>> out;
+      for (const Barrier& b : f.everywhere) out.insert({b.barrier, b.node, b.after_op});
+      return out;
+    };
+    std::vector<Building> kept;
+    for (Building& b : groups_) {
+      Building* into = nullptr;
+      if (b.group.fix && b.group.fix->verified)
+        for (Building& k : kept)
+          if (k.group.fix && k.group.fix->verified && k.group.checker == b.group.checker && k.group.grade == b.group.grade && k.group.kind == b.group.kind &&
+              barriers(*k.group.fix) == barriers(*b.group.fix)) {
+            into = &k;
+            break;
+          }
+      if (into == nullptr) {
+        kept.push_back(std::move(b));
+        continue;
+      }
+      ViolationGroup& g = into->group;
+      g.violations += b.group.violations;
+      g.states += b.group.states;
+      for (const std::string& p : b.paths) into->paths.insert(p);
+      g.files = into->paths.size();
+      for (ModelKind m : b.group.models)
+        if (std::find(g.models.begin(), g.models.end(), m) == g.models.end()) g.models.push_back(m);
+      g.shape += " | " + b.group.shape;
     }
-    out.groups = std::move(sorted);
-    causes = std::move(sorted_causes);
+    groups_ = std::move(kept);
+    for (Building& b : groups_) describe(b);
   }
 
-  // --- 2. Fixes, verified by re-exploring the trace with the barrier. ---
-  const auto original = signatures(report);
-  CheckOptions recheck = options.check;
-  recheck.history = opts.check.history;
-  recheck.on_checked = nullptr;
-  recheck.explore.progress = nullptr;
-  std::deque<Trace> traces;  // re-explored traces must outlive their explorers
-  for (std::size_t gi = 0; gi < out.groups.size() && gi < options.max_groups; ++gi) {
-    ViolationGroup& g = out.groups[gi];
-    std::string why_not;
-    auto fix = propose_fix(explorer, causes[gi], why_not);
-    if (!fix) {
-      g.no_fix_reason = why_not;
-      continue;
+  // Shapes that more than one group has violations of.
+  bool shared(const std::string& shape, const Building& self) const {
+    for (const Building& b : groups_)
+      if (&b != &self && b.shapes.count(shape)) return true;
+    return false;
+  }
+
+  Verification verify(const Building& b, const std::vector<PlacedBarrier>& barriers) {
+    Verification v;
+    const Trace& trace = explorer_.trace();
+    traces_.push_back(with_barriers(trace, barriers));
+    const Trace& fixed_trace = traces_.back();
+    Explorer fixed(fixed_trace, base_);
+    // The run's acknowledgements at the same places of the fixed trace: an
+    // acknowledgement after operation p comes after the barriers inserted
+    // right after p (the program acknowledged after its own operation; the
+    // barrier is the one it should have made before).
+    std::vector<Acknowledgement> acks;
+    for (const Acknowledgement& a : history_->acknowledgements()) {
+      Acknowledgement m = a;
+      if (a.moment < trace.ops().size()) {
+        if (auto at = fixed_trace.find_op(trace.op_id(a.moment))) m.moment = *at;
+      } else {
+        m.moment = fixed_trace.ops().size();
+      }
+      acks.push_back(std::move(m));
     }
-    const auto after_index = trace.find_op(OpId{fix->after_op, 0});
-    if (!after_index) continue;
-    say(fmt::format("verifying: {}", fix->text));
-    traces.push_back(trace.with_barrier(*after_index, fix->barrier, fix->node));
-    Explorer fixed(traces.back(), base);
-    const CheckReport after = run_checks(fixed, checkers, recheck);
-    const auto now = signatures(after);
-    // The group's own signatures only: the same checker, file and grade (a
-    // substring match of the path would drag in "data.conf" for "a.conf",
-    // and other grades are other groups, with fixes of their own).
-    std::set<std::string> group_quick;
-    for (const StateViolation& sv : report.violations)
-      if (sv.violation.checker == g.checker && fold_digits(sv.violation.path) == fold_digits(g.path) &&
-          sv.violation.grade == g.grade)
-        group_quick.insert(quick_signature(sv));
-    bool gone = true, nothing_new = true;
-    for (const auto& [sig, n] : now) {
-      if (group_quick.count(sig)) gone = false;
-      if (!original.count(sig)) nothing_new = false;
+    histories_.push_back(std::make_unique<TraceHistory>(fixed, std::move(acks)));
+    const RunHistory* fixed_history = histories_.back().get();
+    std::size_t first_after = trace.ops().size();
+    for (const PlacedBarrier& p : barriers) first_after = std::min(first_after, p.after);
+    const OpId first_id = trace.op_id(first_after);
+    // From the operation the first barrier follows: a crash right after it
+    // now comes before the barrier, and before any acknowledgement the
+    // program made after it.
+    const auto first_point = fixed_trace.find_op(first_id);
+    CheckOptions check = options_.check;
+    check.history = fixed_history;
+    check.on_checked = nullptr;
+    check.explore.progress = nullptr;
+    check.explore.models.clear();
+    for (ModelKind m : options_.check.explore.models)
+      if (m != ModelKind::kProcessKill) check.explore.models.push_back(m);
+    check.explore.first_point = first_point ? *first_point : 0;
+    const CheckReport after = run_checks(fixed, checkers_, check);
+    for (const auto& [m, n] : after.states_checked) {
+      rechecked_ += n;
+      v.points += 0;
     }
-    fix->verified = gone && nothing_new && after.harness_errors.empty();
-    fix->violations_removed = report.total_violations >= after.total_violations ? report.total_violations - after.total_violations : 0;
-    fix->violations_after = after.total_violations;
-    if (!fix->verified) {
-      g.no_fix_reason = gone ? fmt::format("{} removes this group but brings new violations", fix->text)
-                             : fmt::format("{} does not remove this group (verified by re-exploring)", fix->text);
+    v.points = fixed_trace.ops().size() - check.explore.first_point;
+    // Verdicts kept from the run: process-kill states and crash points
+    // before the operation the first barrier follows (a barrier changes
+    // neither).
+    auto cached = [&](const ShapeTally& t) {
+      std::uint64_t n = 0;
+      for (const auto& [at, count] : t.points)
+        if (at.first == ModelKind::kProcessKill || at.second < first_id) n += count;
+      return n;
+    };
+    std::uint64_t cached_all = 0;
+    for (const auto& [s, t] : report_.shapes) cached_all += cached(t);
+    v.after = after.total_violations + cached_all;
+    v.nothing_new = after.harness_errors.empty();
+    for (const auto& [s, t] : after.shapes)
+      if (!report_.shapes.count(s)) {
+        v.nothing_new = false;
+        if (v.first_new.empty()) v.first_new = fmt::format("{} in {} ({})", t.example.violation.grade, t.example.violation.path, t.example.violation.reason);
+      }
+    // The group's own violations that remain.
+    for (const std::string& s : b.shapes) {
+      auto t = after.shapes.find(s);
+      const std::uint64_t now = t == after.shapes.end() ? 0 : t->second.violations;
+      if (!shared(s, b)) {
+        v.remaining += now;
+        auto o = report_.shapes.find(s);
+        if (o != report_.shapes.end()) v.remaining += cached(o->second);
+        if (now > 0 && !v.left) v.left = t->second.example;
+        continue;
+      }
+      for (const StateViolation* sv : b.kept)
+        if (violation_shape(sv->violation) == s && (sv->model == ModelKind::kProcessKill || sv->point < first_id)) ++v.remaining;
+      if (now == 0) continue;
+      // Shared: explain what remains; only this group's cause counts.
+      std::size_t tried = 0;
+      OpPaths fixed_paths(fixed_trace);
+      for (const StateViolation& sv : after.violations) {
+        if (violation_shape(sv.violation) != s || tried++ >= 2) continue;
+        const Cause c = cause_of(fixed, fixed_paths, sv, fixed_history);
+        if (group_key(sv, c) == b.key) {
+          ++v.remaining;
+          if (!v.left) v.left = sv;
+        }
+      }
+    }
+    if (v.left) {
+      // Its cause, placed in the original trace's operation indices.
+      OpPaths fixed_paths(fixed_trace);
+      left_cause_ = cause_of(fixed, fixed_paths, *v.left, fixed_history);
+      left_barriers_.clear();
+      for (const PlacedBarrier& p : place_barriers(fixed_trace, fixed.index(), left_cause_)) {
+        auto after_op = trace.find_op(OpId{fixed_trace.op_id(p.after).seq, 0});
+        if (!after_op || fixed_trace.op_id(p.after).sub != 0) continue;
+        PlacedBarrier q = p;
+        q.after = *after_op;
+        q.before = std::nullopt;
+        if (p.before)
+          if (auto bi = trace.find_op(OpId{fixed_trace.op_id(*p.before).seq, 0}); bi && *bi > q.after) q.before = *bi;
+        left_barriers_.push_back(q);
+      }
+    }
+    v.gone = v.remaining == 0;
+    return v;
+  }
+
+  void fix_group(Building& b) {
+    ViolationGroup& g = b.group;
+    const Trace& trace = explorer_.trace();
+    const bool process_kill =
+        std::find(g.models.begin(), g.models.end(), ModelKind::kProcessKill) != g.models.end();
+    const NodeId node = node_at_end(g.path);
+    if (b.cause.minimal.size() == 0 || process_kill) {
+      g.remedy = remedy_for(trace, explorer_.index(), node, g.path, true);
+      g.no_fix_reason = fmt::format("nothing was lost to the crash: the program's own writes left this state (a process kill "
+                                    "mid-update); no fsync fixes it: {}", g.remedy);
+      return;
+    }
+    std::vector<PlacedBarrier> set = place_barriers(trace, explorer_.index(), b.cause);
+    if (set.empty()) {
+      g.remedy = remedy_for(trace, explorer_.index(), node, g.path, false);
+      g.no_fix_reason = fmt::format("no barrier orders this cause (its operations are durable already or nothing "
+                                    "persisted after them): {}", g.remedy);
+      return;
+    }
+    Fix fix;
+    std::vector<PlacedBarrier> all;
+    std::vector<std::string> rules;
+    auto add_pattern = [&](const PlacedBarrier& p) {
+      std::string rule;
+      for (const PlacedBarrier& q : pattern_instances(trace, explorer_.index(), paths_, p, g.path, rule))
+        if (std::find(all.begin(), all.end(), q) == all.end()) all.push_back(q);
+      if (std::find(rules.begin(), rules.end(), rule) == rules.end()) rules.push_back(rule);
+    };
+    for (const PlacedBarrier& p : set) add_pattern(p);
+    Verification v;
+    for (int round = 0; round < 3; ++round) {
+      say(fmt::format("verifying {} barrier(s) for {} in {}", all.size(), g.grade, g.path));
+      v = verify(b, all);
+      if (v.gone || !v.left) break;
+      // The barriers the remaining violations need, verified together with these.
+      std::size_t grew = 0;
+      for (const PlacedBarrier& p : left_barriers_) {
+        if (std::find(all.begin(), all.end(), p) != all.end()) continue;
+        set.push_back(p);
+        add_pattern(p);
+        ++grew;
+      }
+      if (grew == 0) break;
+    }
+    std::sort(set.begin(), set.end(), [](const PlacedBarrier& x, const PlacedBarrier& y) { return x.after < y.after; });
+    for (const PlacedBarrier& p : set) fix.set.push_back(describe_barrier(trace, p));
+    static_cast<Barrier&>(fix) = fix.set.front();
+    std::vector<std::string> texts;
+    for (const Barrier& x : fix.set) texts.push_back(x.text);
+    fix.text = fmt::format("{}", fmt::join(texts, "; "));
+    fix.instances = all.size();
+    for (const PlacedBarrier& p : all) fix.everywhere.push_back(describe_barrier(trace, p));
+    if (all.size() > set.size()) {
+      fix.pattern = fmt::format("{} ({} places)", fmt::join(rules, "; "), all.size());
+      fix.text += fmt::format("; at every instance: {}", fix.pattern);
+    }
+    fix.verified = v.gone && v.nothing_new;
+    fix.violations_after = v.after;
+    fix.violations_removed = report_.total_violations >= v.after ? report_.total_violations - v.after : 0;
+    fix.verification = fmt::format(
+        "re-explored {} crash point(s) from the first barrier with {} barrier(s) inserted: {} of the group's "
+        "violations left, {}",
+        v.points, all.size(), v.remaining,
+        v.nothing_new ? std::string("no new violation") : fmt::format("new: {}", v.first_new));
+    if (!fix.verified) {
+      g.no_fix_reason = v.gone ? fmt::format("{} removes this group but brings new violations ({})", fix.text, v.first_new)
+                               : fmt::format("{} does not remove this group (verified by re-exploring)", fix.text);
+      g.remedy = remedy_for(trace, explorer_.index(), node, g.path, false);
     }
     g.fix = std::move(fix);
   }
 
-  // --- 3. Recorded fsyncs no checker needs (latest first, cumulatively). ---
-  std::vector<std::size_t> durability_ops;
-  for (std::size_t i = 0; i < trace.ops().size(); ++i)
-    if (is_durability(trace.op(i).type) && !is_synthetic(trace.op(i))) durability_ops.push_back(i);
-  if (durability_ops.size() > options.max_fsync_checks) {
-    out.fsyncs_skipped_reason = fmt::format("{} recorded fsyncs: more than --max-fsync-checks {}; not analyzed",
-                                            durability_ops.size(), options.max_fsync_checks);
-  } else {
-    out.fsyncs_analyzed = true;
-    traces.push_back(trace);
-    for (auto it = durability_ops.rbegin(); it != durability_ops.rend(); ++it) {
-      const OpId id = trace.op_id(*it);
-      DurabilityVerdict verdict;
-      verdict.seq = id.seq;
-      verdict.op = explorer.describe_op(*it);
-      const Trace& current = traces.back();
-      const auto index = current.find_op(id);
-      if (!index) continue;
-      say(fmt::format("is it needed: {}", verdict.op));
-      Trace candidate = current.without_op(*index);
-      traces.push_back(std::move(candidate));
-      CheckReport after;
-      {
-        Explorer without(traces.back(), base);
-        after = run_checks(without, checkers, recheck);
-      }
-      const auto now = signatures(after);
-      std::string first_new;
-      for (const auto& [sig, n] : now) {
-        if (!original.count(sig) || n > original.at(sig)) {
-          first_new = sig;
-          break;
-        }
-      }
-      if (first_new.empty() && after.total_violations <= report.total_violations && after.harness_errors.empty()) {
-        verdict.needed = false;  // keep it removed for the next ones
-      } else {
-        verdict.needed = true;
-        for (const auto& sv : after.violations) {
-          if (quick_signature(sv) == first_new || first_new.empty()) {
-            verdict.needed_by = fmt::format("{}: {} in {} ({})", sv.violation.checker, sv.violation.grade,
-                                            sv.violation.path, sv.violation.reason);
-            break;
-          }
-        }
-        traces.pop_back();  // put it back
-      }
-      out.durability.push_back(std::move(verdict));
-    }
-    std::reverse(out.durability.begin(), out.durability.end());
+  NodeId node_at_end(const std::string& path) const {
+    if (path.empty()) return 0;
+    const Trace& trace = explorer_.trace();
+    for (std::size_t i = trace.ops().size(); i-- > 0;)
+      if (paths_.after(i) == path && trace.op(i).node != 0 && is_mutation(trace.op(i).type)) return trace.op(i).node;
+    return 0;
   }
-  return out;
+
+  Explorer& explorer_;
+  BaseContent* base_;
+  const std::vector<Checker*>& checkers_;
+  const CheckReport& report_;
+  const ExplainOptions& options_;
+  const RunHistory* history_;
+  OpPaths paths_;
+  std::map<std::string, Checker*> by_name_;
+  std::vector<Building> groups_;
+  std::map<std::string, std::size_t> by_key_;
+  std::deque<Trace> traces_;  // re-explored traces must outlive their explorers
+  std::vector<std::unique_ptr<TraceHistory>> histories_;
+  Cause left_cause_;
+  std::vector<PlacedBarrier> left_barriers_;
+  std::uint64_t rechecked_ = 0;
+};
+
+}  // namespace
+
+Explanation explain(Explorer& explorer, BaseContent* base, const std::vector<Checker*>& checkers,
+                    const CheckReport& report, const ExplainOptions& options) {
+  // Every re-check is judged against the run's own history and promises.
+  std::unique_ptr<TraceHistory> own_history;
+  const RunHistory* history = options.check.history;
+  if (history == nullptr) {
+    own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
+    history = own_history.get();
+  }
+  return Explainer(explorer, base, checkers, report, options, history).run();
 }
 
 }  // namespace crashfs

@@ -1,35 +1,45 @@
 // Explain: turns the violations of a CheckReport into the handful of
-// distinct bugs behind them, proposes the smallest barrier that removes
-// each, verifies it on the same trace, and finds the recorded fsyncs that
-// no checker needs.
+// distinct bugs behind them, proposes the barriers that remove each,
+// verifies them on the same trace, and finds the recorded fsyncs that no
+// checker needs.
 //
-// Cause (per violation, by re-checking neighbouring states): start from the
-// state's spec and give back one deviation at a time (let an omitted, torn
-// or zeroed operation persist whole); a deviation whose return makes the
-// violation disappear is part of the cause, the others are dropped.  Then
-// find the operation that exposes it: the latest persisted mutation before
-// the crash point whose omission also removes the violation (a rename over
-// the file, the header write of an in-place pyc).  Kind:
-//   atomicity    a torn write is in the cause (one operation persisted in
-//                part), or nothing was lost at all (the program itself left
-//                a partial entry: a process-kill state);
-//   ordering     an operation persisted while an earlier one did not;
-//   durability   something acknowledged by a completed fsync is missing.
-// Violations with the same checker, path (digits in names folded: temporary
-// names), kind, grade and cause operations (type and path) form one group.
+// Cause (explain_cause.h): the minimal set of deviations of a violating
+// state (lost, torn, zeroed operations) that the same-grade violation needs,
+// and the exposing operations: operations that persisted although they come
+// after a cause operation in program order, on any file or directory.
+// Kind:
+//   atomicity    the program's own writes left the state (nothing was lost
+//                to the crash: a process kill), or one operation persisted
+//                in part (torn, or grown and zeroed) with nothing lost;
+//   ordering     a cause operation was lost while a later one persisted
+//                (an exposing operation, or a later cause operation that
+//                persisted in part);
+//   durability   a cause operation was lost and nothing later exposes it
+//                (something promised, or expected, is missing).
 //
-// Fix (per group with a cause that a barrier can order): fsync of the file
-// after its last write before the exposing operation, or fsync of the parent
-// directory after an entry change.  Verified by re-exploring the trace with
-// the barrier inserted (Trace::with_barrier): reported verified only if the
-// group disappears and no new group appears.
+// Groups (explain.cpp): violations with the same checker, grade, shape of
+// the file (explain_shape.h; cmd:/dump: by the shape of their message) and
+// shape of the cause (operation types, their order, the roles of the
+// paths) are one bug.  Every violation of the run is counted in a group
+// (CheckReport::shapes tallies those past --keep too).
 //
-// Unneeded fsyncs: every recorded fsync / fdatasync / fsyncdir, latest
-// first, is removed (cumulatively, Trace::without_op) and the trace
-// re-explored; when every checker still passes in every state it is not
-// needed for these checkers.  Throughout, what the program was promised
-// (the acked views) comes from the original trace: removing an fsync does
-// not remove the promise the program made after it.
+// Fix (explain_fix.h): per group, the barriers that order its cause: on a
+// file, fdatasync when only its data orders (overwrites in place), fsync
+// when its size or metadata matter, placed after the cause's last change of
+// that file and before the first operation that must not overtake it; an
+// fsyncdir after the last entry change in the directory before the exposing
+// operation.  When one barrier does not remove the group, the barriers the
+// remaining violations need are added and the set verified together.  A
+// fix is stated once for the pattern and verified by inserting it at every
+// instance in the trace and re-exploring (bounded: only the crash points at
+// and after the first barrier; the rest keep their verdicts).  When no
+// barrier can remove a group (the program's own intermediate states), the
+// group says so and names the remedy.
+//
+// Unneeded fsyncs (explain_need.h): every recorded fsync / fdatasync /
+// fsyncdir, latest first, removed cumulatively; each crash point it can
+// change is judged with its own promise (no state folded into an earlier
+// point's), the original trace's acknowledgements in force.
 #pragma once
 
 #include <cstdint>
@@ -49,32 +59,48 @@ std::string_view to_string(CauseKind kind);
 struct OpDescription {
   Seq seq = 0;
   std::string text;  // "#41 python3[12/12] write __pycache__/m.pyc.12 @0 +4096"
-  std::string role;  // "torn", "lost", "zeroed", "persisted (exposes it)", "written"
+  std::string role;  // "lost", "torn", "zeroed (...)", "persisted (exposes it)", "written"
+  std::string path_role;  // "<file>.#" (a temporary name of the file), "<dir>", "*.log"
 };
 
-struct Fix {
+// One barrier at one place.
+struct Barrier {
   RecordType barrier = RecordType::kFsync;  // kFsync, kFdatasync or kFsyncdir
   NodeId node = 0;
-  std::string path;  // of the file or directory to sync
-  Seq after_op = 0;  // insert after this operation ...
-  Seq before_op = 0; // ... and before this one (0: before the crash)
+  std::string path;   // of the file or directory to sync
+  Seq after_op = 0;   // insert after this operation ...
+  Seq before_op = 0;  // ... and before this one (0: before the crash); after_op < before_op
+  std::string text;   // "add fsync(x.tmp) after op #41 (write) before op #43 (rename)"
+};
+
+// The fix of a group: the barriers of its example instance (the first is
+// also this struct's own Barrier fields), stated once for the pattern and
+// verified at every instance together.
+struct Fix : Barrier {
+  std::vector<Barrier> set;      // every barrier of the example instance, set[0] == the Barrier fields
+  std::string pattern;           // the rule for every instance ("fsync each <file>.# after its last write before its rename")
+  std::uint64_t instances = 1;   // barriers inserted into the trace to verify it
+  std::vector<Barrier> everywhere;  // those barriers (the set at every instance of the pattern)
   bool verified = false;
   std::uint64_t violations_removed = 0;
-  std::uint64_t violations_after = 0;  // every violation left with the barrier in place
-  std::string text;  // "add fsync(x.tmp) after op #41 (write) before op #43 (rename)"
+  std::uint64_t violations_after = 0;  // every violation left with the barriers in place
+  std::string verification;      // what the re-exploration showed
 };
 
 struct ViolationGroup {
   std::string checker, path, grade, reason;
   CauseKind kind = CauseKind::kAtomicity;
   std::vector<ModelKind> models;
-  std::uint64_t violations = 0;  // kept violations in the group
+  std::uint64_t violations = 0;  // every violation in the group (also those past --keep)
   std::uint64_t states = 0;
+  std::uint64_t files = 0;       // distinct paths among them
   std::string example_state;     // id of one state, for `crashfs replay`
   std::string explanation;       // one paragraph
-  std::vector<OpDescription> ops;
+  std::string shape;             // the cause's shape (what the group is keyed by)
+  std::vector<OpDescription> ops;       // cause operations with their roles, then the exposing ones
   std::optional<Fix> fix;
-  std::string no_fix_reason;     // when !fix
+  std::string no_fix_reason;     // when !fix or !fix->verified
+  std::string remedy;            // when no barrier fixes it: what does
 };
 
 struct DurabilityVerdict {
@@ -82,6 +108,7 @@ struct DurabilityVerdict {
   std::string op;           // description of the fsync
   bool needed = true;
   std::string needed_by;    // when needed: "journal:u32le: lost-acked in data.log"
+  std::string why_not;      // when not needed without re-exploring: why
 };
 
 struct Explanation {
@@ -89,6 +116,7 @@ struct Explanation {
   std::vector<DurabilityVerdict> durability;   // every recorded fsync, in trace order
   bool fsyncs_analyzed = false;
   std::string fsyncs_skipped_reason;
+  std::uint64_t states_rechecked = 0;          // work done (re-explorations and re-checks)
 };
 
 struct ExplainOptions {
@@ -96,6 +124,7 @@ struct ExplainOptions {
   std::size_t max_groups = 20;       // explain and fix at most this many groups
   std::size_t max_cause_checks = 64; // re-checks per violation
   std::size_t max_fsync_checks = 64; // recorded fsyncs to test for need
+  std::size_t examples_per_shape = 3;  // violations explained per violation shape
   std::function<void(const std::string&)> progress;  // one line per step; may be empty
 };
 

@@ -87,7 +87,8 @@ struct ExploreOptions {
   std::vector<std::uint32_t> epochs;
   // Only crash points (operation indexes) in [first_point, last_point]
   // generate states (--from-mark / --to-mark); the operations before
-  // first_point still apply to every state.
+  // first_point still apply to every state.  Explain re-explores just the
+  // points a barrier it inserts or an fsync it removes can change.
   std::size_t first_point = 0;
   std::size_t last_point = SIZE_MAX;
   std::uint32_t shard = 0;   // 0-based shard index ...

@@ -135,18 +135,37 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const
   for (std::size_t i = 0; i < explanation.groups.size(); ++i) {
     const ViolationGroup& g = explanation.groups[i];
     json ops = json::array();
-    for (const OpDescription& op : g.ops) ops.push_back({{"seq", op.seq}, {"role", op.role}, {"op", op.text}});
+    json exposing = json::array();
+    for (const OpDescription& op : g.ops) {
+      ops.push_back({{"seq", op.seq}, {"role", op.role}, {"path_role", op.path_role}, {"op", op.text}});
+      if (op.role.rfind("persisted", 0) == 0) exposing.push_back(op.seq);
+    }
     json models = json::array();
     for (ModelKind m : g.models) models.push_back(std::string(to_string(m)));
     json group = {{"id", i + 1},          {"checker", g.checker},   {"path", g.path},
                   {"grade", g.grade},     {"reason", g.reason},     {"kind", std::string(to_string(g.kind))},
                   {"models", models},     {"violations", g.violations}, {"states", g.states},
                   {"example_state", g.example_state}, {"explanation", g.explanation}, {"ops", ops}};
+    group["exposing_ops"] = exposing;
+    group["shape"] = g.shape;
+    group["files"] = g.files;
     if (!g.no_fix_reason.empty()) group["no_fix_reason"] = g.no_fix_reason;
+    if (!g.remedy.empty()) group["remedy"] = g.remedy;
     groups.push_back(group);
     if (g.fix) {
       const Fix& f = *g.fix;
+      json set = json::array();
+      for (const Barrier& b : f.set)
+        set.push_back({{"barrier", std::string(to_string(b.barrier))},
+                       {"path", b.path},
+                       {"after_op", b.after_op},
+                       {"before_op", b.before_op == 0 ? json(nullptr) : json(b.before_op)},
+                       {"text", b.text}});
       fixes.push_back({{"group", i + 1},
+                       {"set", set},
+                       {"pattern", f.pattern},
+                       {"instances", f.instances},
+                       {"verification", f.verification},
                        {"barrier", std::string(to_string(f.barrier))},
                        {"path", f.path},
                        {"after_op", f.after_op},
@@ -162,7 +181,8 @@ nlohmann::json report_json(const RunInfo& info, const CheckReport& report, const
   json unneeded = json::array(), needed = json::array();
   for (const DurabilityVerdict& d : explanation.durability) {
     if (d.needed) needed.push_back({{"seq", d.seq}, {"op", d.op}, {"needed_by", d.needed_by}});
-    else unneeded.push_back({{"seq", d.seq}, {"op", d.op}});
+    else if (d.why_not.empty()) unneeded.push_back({{"seq", d.seq}, {"op", d.op}});
+    else unneeded.push_back({{"seq", d.seq}, {"op", d.op}, {"why", d.why_not}});
   }
   j["unneeded_fsyncs"] = unneeded;
   j["needed_fsyncs"] = needed;
@@ -214,6 +234,8 @@ void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& repor
       } else if (!g.no_fix_reason.empty()) {
         fmt::print(out, "     no fix: {}\n", g.no_fix_reason);
       }
+      if (!g.remedy.empty() && g.no_fix_reason.find(g.remedy) == std::string::npos)
+        fmt::print(out, "     remedy: {}\n", g.remedy);
       fmt::print(out, "     reproduce: crashfs replay {} --state '{}' --out DIR\n", info.trace_path, g.example_state);
     }
   }

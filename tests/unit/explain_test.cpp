@@ -17,74 +17,15 @@
 #include "checkers/checker_spec.h"
 #include "core/base_content.h"
 #include "core/trace_builder.h"
+#include "explain_analysis.h"
 #include "journal_test_encoders.h"
 
 using namespace crashfs;
+using crashfs::testing::Analysis;
+using crashfs::testing::has_model;
+using crashfs::testing::op_with_role;
 
 namespace {
-
-// Everything one explain run needs, alive together (the Explorer keeps
-// references to the trace and the base).
-struct Analysis {
-  Trace trace;
-  MemoryBaseContent base;
-  std::vector<std::unique_ptr<Checker>> owned;
-  std::vector<Checker*> checkers;
-  std::unique_ptr<Explorer> explorer;
-  CheckReport report;
-  Explanation explanation;
-
-  Analysis(const TraceBuilder& b, const std::vector<std::string>& specs, std::vector<ModelKind> models) {
-    trace = b.build();
-    base = b.base();
-    for (const std::string& text : specs) {
-      CheckerSpec spec;
-      BOOST_REQUIRE_MESSAGE(parse_checker_spec(text, spec).is_ok(), text);
-      std::unique_ptr<Checker> checker;
-      BOOST_REQUIRE_MESSAGE(make_checker(spec, checker).is_ok(), text);
-      checkers.push_back(checker.get());
-      owned.push_back(std::move(checker));
-    }
-    explorer = std::make_unique<Explorer>(trace, &base);
-    ExplainOptions options;
-    options.check.explore.models = std::move(models);
-    report = run_checks(*explorer, checkers, options.check);
-    BOOST_REQUIRE_MESSAGE(report.harness_errors.empty(), "harness errors: " << fmt::format("{}", fmt::join(report.harness_errors, "; ")));
-    explanation = explain(*explorer, &base, checkers, report, options);
-  }
-
-  // The whole explanation as text, for assertion messages.
-  std::string text() const {
-    std::string out = fmt::format("{} violations\n", report.total_violations);
-    for (const ViolationGroup& g : explanation.groups) {
-      out += fmt::format("group {} {} {} kind={} violations={} states={} example={}\n  {}\n", g.checker, g.path,
-                         g.grade, to_string(g.kind), g.violations, g.states, g.example_state, g.explanation);
-      for (const OpDescription& op : g.ops) out += fmt::format("  op #{} [{}] {}\n", op.seq, op.role, op.text);
-      if (g.fix) out += fmt::format("  fix: {} verified={}\n", g.fix->text, g.fix->verified);
-      if (!g.no_fix_reason.empty()) out += fmt::format("  no fix: {}\n", g.no_fix_reason);
-    }
-    for (const DurabilityVerdict& d : explanation.durability)
-      out += fmt::format("durability #{} {} needed={} by={}\n", d.seq, d.op, d.needed, d.needed_by);
-    if (!explanation.fsyncs_skipped_reason.empty()) out += explanation.fsyncs_skipped_reason + "\n";
-    return out;
-  }
-};
-
-const DurabilityVerdict* verdict_for(const Explanation& e, Seq seq) {
-  for (const DurabilityVerdict& d : e.durability)
-    if (d.seq == seq) return &d;
-  return nullptr;
-}
-
-const OpDescription* op_with_role(const ViolationGroup& g, std::string_view role) {
-  for (const OpDescription& op : g.ops)
-    if (op.role.rfind(role, 0) == 0) return &op;
-  return nullptr;
-}
-
-bool has_model(const ViolationGroup& g, ModelKind model) {
-  return std::find(g.models.begin(), g.models.end(), model) != g.models.end();
-}
 
 // A config file replaced the way Python 3.3+ writes .pyc files: write a
 // temporary file, rename it over the old one, never fsync.  The write is
@@ -225,13 +166,13 @@ BOOST_AUTO_TEST_CASE(every_fdatasync_that_acknowledges_a_journal_entry_is_needed
   BOOST_TEST(a.explanation.fsyncs_analyzed);
   BOOST_REQUIRE_EQUAL(a.explanation.durability.size(), t.fdatasyncs.size());
   for (Seq seq : t.fdatasyncs) {
-    const DurabilityVerdict* v = verdict_for(a.explanation, seq);
+    const DurabilityVerdict* v = a.verdict_for(seq);
     BOOST_REQUIRE_MESSAGE(v != nullptr, "no verdict for #" << seq);
     BOOST_TEST(v->needed, "#" << seq);
     BOOST_TEST(v->needed_by.find("lost-acked") != std::string::npos, "#" << seq << ": " << v->needed_by);
     BOOST_TEST(v->needed_by.find("data.log") != std::string::npos);
   }
-  const DurabilityVerdict* last = verdict_for(a.explanation, t.fdatasyncs.back());
+  const DurabilityVerdict* last = a.verdict_for(t.fdatasyncs.back());
   // The last fdatasync acknowledged the third entry: without it, states lack it.
   BOOST_TEST(last->needed_by.find("acknowledged: 3 entries") != std::string::npos, last->needed_by);
 }
