@@ -227,9 +227,17 @@ class Explainer {
                                       b.group.files > 1 ? fmt::format(", {} files", b.group.files) : std::string());
   }
 
-  // Groups of one checker and grade whose verified fixes insert the same
+  // Groups of one checker and compatible kinds whose verified fixes insert the same
   // barriers are one bug seen through different lost operations (a lost
-  // mkdir that made the later exchange a no-op, and the lost exchange).
+  // mkdir that made the later exchange a no-op, and the lost exchange) or
+  // read with different grades (a torn .pyc body that does not load, and
+  // one that loads wrong constants).  The first (most important) stays.
+  // Whether two groups' kinds can be one bug: the same, or a loss exposed
+  // by a later operation and a loss exposed by an acknowledgement.
+  static bool compatible(CauseKind a, CauseKind b) {
+    return a == b || (a != CauseKind::kAtomicity && b != CauseKind::kAtomicity);
+  }
+
   void merge_same_fix() {
     auto barriers = [](const Fix& f) {
       std::set<std::tuple<RecordType, NodeId, Seq>> out;
@@ -241,7 +249,7 @@ class Explainer {
       Building* into = nullptr;
       if (b.group.fix && b.group.fix->verified)
         for (Building& k : kept)
-          if (k.group.fix && k.group.fix->verified && k.group.checker == b.group.checker && k.group.grade == b.group.grade && k.group.kind == b.group.kind &&
+          if (k.group.fix && k.group.fix->verified && k.group.checker == b.group.checker && compatible(k.group.kind, b.group.kind) &&
               barriers(*k.group.fix) == barriers(*b.group.fix)) {
             into = &k;
             break;
@@ -290,8 +298,8 @@ class Explainer {
       }
       acks.push_back(std::move(m));
     }
-    histories_.push_back(std::make_unique<TraceHistory>(fixed, std::move(acks)));
-    const RunHistory* fixed_history = histories_.back().get();
+    const TraceHistory fixed_history_own(fixed, std::move(acks));  // after `fixed`: it refers to it
+    const RunHistory* fixed_history = &fixed_history_own;
     std::size_t first_after = trace.ops().size();
     for (const PlacedBarrier& p : barriers) first_after = std::min(first_after, p.after);
     const OpId first_id = trace.op_id(first_after);
@@ -468,7 +476,6 @@ class Explainer {
   std::vector<Building> groups_;
   std::map<std::string, std::size_t> by_key_;
   std::deque<Trace> traces_;  // re-explored traces must outlive their explorers
-  std::vector<std::unique_ptr<TraceHistory>> histories_;
   Cause left_cause_;
   std::vector<PlacedBarrier> left_barriers_;
   std::uint64_t rechecked_ = 0;

@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <map>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -27,9 +28,14 @@ std::size_t next_covering(const Trace& trace, std::size_t op) {
   return trace.ops().size();
 }
 
-std::map<std::string, std::uint64_t> counts(const CheckReport& report) {
-  std::map<std::string, std::uint64_t> out;
-  for (const auto& [shape, tally] : report.shapes) out[shape] = tally.violations;
+// Violations per shape, model and crash point (points named by OpId, so
+// the two traces' points compare; the removed fsync's own point is not in
+// the shorter trace and is not compared).
+using PointCounts = std::map<std::tuple<std::string, ModelKind, OpId>, std::uint64_t>;
+PointCounts counts(const CheckReport& report) {
+  PointCounts out;
+  for (const auto& [shape, tally] : report.shapes)
+    for (const auto& [at, n] : tally.points) out[{shape, at.first, at.second}] = n;
   return out;
 }
 
@@ -102,10 +108,10 @@ NeedResult analyze_fsyncs(Explorer& explorer, BaseContent* base, const std::vect
     }
     const auto was = counts(before), now = counts(after);
     std::string first_new;
-    for (const auto& [shape, n] : now) {
-      auto w = was.find(shape);
+    for (const auto& [key, n] : now) {
+      auto w = was.find(key);
       if (w == was.end() || n > w->second) {
-        first_new = shape;
+        first_new = std::get<0>(key);
         break;
       }
     }
