@@ -157,32 +157,41 @@ Cause find_cause(Explorer& explorer, const OpPaths& paths, Checker& checker, con
   cause.valid = true;
   Rechecker recheck(explorer, checker, history, v, budget);
 
-  // 1. Minimal deviations: give back the earliest first; after each removal
-  //    test the rest again (a deviation needed beside one that went may not
-  //    be needed without it).
+  // 1. Minimal deviations: give back the earliest first.
   Deviations d = Deviations::of(spec, explorer.index(), *point);
-  std::set<std::pair<std::size_t, Seq>> needed;  // (kind slot, seq) found needed in the current set
-  auto slot = [&](const Deviations& dv, std::size_t i) {
+  using Slot = std::pair<std::size_t, Seq>;  // (omitted / torn / zeroed, seq)
+  auto slot = [](const Deviations& dv, std::size_t i) {
     const std::size_t k = i < dv.omitted.size() ? 0 : i < dv.omitted.size() + dv.torn.size() ? 1 : 2;
-    return std::make_pair(k, dv.seq_of(i));
+    return Slot{k, dv.seq_of(i)};
   };
-  for (bool progress = true; progress;) {
-    progress = false;
-    std::vector<std::size_t> order(d.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return d.seq_of(a) < d.seq_of(b); });
-    for (std::size_t i : order) {
-      if (needed.count(slot(d, i))) continue;
-      const Deviations without = d.without(i);
+  auto index_of = [&](const Deviations& dv, const Slot& s) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < dv.size(); ++i)
+      if (slot(dv, i) == s) return i;
+    return std::nullopt;
+  };
+  // Rounds, earliest first.  A deviation found needed before a later one
+  // went is tested again in the next round (what was needed beside a
+  // deviation that went may not be needed without it); one found needed
+  // after the last removal stays.
+  std::vector<Slot> todo, settled;  // settled: found needed after the last removal
+  for (std::size_t i = 0; i < d.size(); ++i) todo.push_back(slot(d, i));
+  while (!todo.empty()) {
+    std::sort(todo.begin(), todo.end(), [](const Slot& a, const Slot& b) { return a.second < b.second; });
+    std::vector<Slot> stale;
+    for (const Slot& s : todo) {
+      const auto i = index_of(d, s);
+      if (!i) continue;
+      const Deviations without = d.without(*i);
       const auto still = recheck.violates(without.apply_to(spec));
       if (still && *still) {
         d = without;
-        needed.clear();
-        progress = true;
-        break;
+        stale.insert(stale.end(), settled.begin(), settled.end());
+        settled.clear();
+      } else {
+        settled.push_back(s);
       }
-      needed.insert(slot(d, i));
     }
+    todo = std::move(stale);
   }
   cause.minimal = d;
 
