@@ -102,7 +102,7 @@ NeedResult analyze_fsyncs(Explorer& explorer, BaseContent* base, const std::vect
       Explorer without(traces.back(), base);
       CheckOptions range = check;
       range.explore.first_point = from;
-      range.explore.last_point = end == current.ops().size() ? static_cast<std::size_t>(-1) : end - 2;  // one op fewer
+      range.explore.last_point = end == current.ops().size() ? static_cast<std::size_t>(-1) : end >= 2 ? end - 2 : 0;  // one op fewer
       after = run_checks(without, checkers, range);
       for (const auto& [m, n] : after.states_checked) out.states_rechecked += n;
     }
