@@ -226,6 +226,43 @@ std::vector<std::vector<Candidate>> single_deviations(const TraceIndex& index, s
   return at;
 }
 
+// ext4-ordered's counterpart of single_deviations: its metadata persists
+// as a prefix in program order, so the one deviation per unsynced metadata
+// operation k that matters most is the crash cut just before k (k and every
+// unsynced operation after it lost), taken at the last point before the
+// journal commits k (floor[p] is the last durable metadata operation at
+// point p, non-decreasing) or at the end of the trace.  The window of the
+// bounded passes only cuts the last few metadata operations of each point;
+// a capped run that water-fills the rest can miss a cut far back (git's
+// refs written long before a later fsync).  A point right after k is no
+// target (the cut equals the earlier point's whole state).  When the budget
+// is smaller than the number of such cuts, evenly spaced ones are taken.
+std::vector<std::vector<Candidate>> ext4_single_cuts(const TraceIndex& index, const std::vector<std::ptrdiff_t>& floor,
+                                                     std::uint64_t budget, std::uint64_t& wanted) {
+  const std::size_t n = index.size();
+  std::vector<std::vector<Candidate>> at(n);
+  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // (point, k)
+  for (std::size_t k = 0; k < n; ++k) {
+    const OpFacts& f = index.facts(k);
+    if (!index.is_mutation(k) || !f.metadata || f.durable_at == k) continue;
+    // First point whose floor reaches k: the journal has committed k there.
+    const auto committed = std::lower_bound(floor.begin() + static_cast<std::ptrdiff_t>(k), floor.end(),
+                                            static_cast<std::ptrdiff_t>(k));
+    const std::size_t last = static_cast<std::size_t>(committed - floor.begin()) - 1;
+    if (last <= k) continue;
+    cuts.emplace_back(last, k);
+  }
+  wanted = cuts.size();
+  const std::uint64_t take = std::min<std::uint64_t>(budget, cuts.size());
+  for (std::uint64_t i = 0; i < take; ++i) {
+    const auto& [point, k] = cuts[take == cuts.size() ? i : i * cuts.size() / take];
+    Candidate c;
+    c.omit(k, point);
+    at[point].push_back(std::move(c));
+  }
+  return at;
+}
+
 // A hard per-point quota spending exactly `budget` states (fewer if the
 // points plan fewer): water-filled, and when even one state per point does
 // not fit, one state at evenly spaced points.
@@ -271,10 +308,13 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   // Plan: how many states each point would generate.
   std::vector<std::uint64_t> planned(n);
   std::vector<bool> exhaustive(n);
+  std::vector<std::ptrdiff_t> metadata_floor;  // per point, for ext4_single_cuts
+  if (kind == ModelKind::kExt4Ordered) metadata_floor.reserve(n);
   {
     CrashWalk walk(index_);
     for (std::size_t i = 0; i < n; ++i) {
       walk.advance();
+      if (kind == ModelKind::kExt4Ordered) metadata_floor.push_back(walk.metadata_floor());
       if (!in_range(i)) continue;  // planned 0: no state at this point
       const PointContext ctx = context(walk);
       const std::uint64_t space = model.space(ctx, options.exhaustive_limit);
@@ -285,12 +325,15 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
     }
   }
   // Under the cap, power loss first spends the budget on single deviations
-  // (posix allows any unsynced operation alone to be lost or torn), then
+  // (posix allows any unsynced operation alone to be lost or torn;
+  // ext4-ordered, a crash cut before any unsynced metadata operation), then
   // fills the rest of the budget with the planned passes.
   std::vector<std::vector<Candidate>> priority(n);
   const bool capped = summary.planned > options.max_states;
   if (capped && kind == ModelKind::kPosix)
     priority = single_deviations(index_, sector, options.max_states, summary.single_deviations_wanted);
+  else if (capped && kind == ModelKind::kExt4Ordered)
+    priority = ext4_single_cuts(index_, metadata_floor, options.max_states, summary.single_deviations_wanted);
   for (std::size_t i = 0; i < n; ++i)
     if (!in_range(i)) priority[i].clear();
   std::uint64_t priority_total = 0;

@@ -12,7 +12,10 @@
 //     the planned total exceeds it, posix first spends the budget on single
 //     deviations, so that every unsynced operation appears lost (and every
 //     write torn and zeroed) at least once, at the crash points where that
-//     matters most (see single_deviations in explorer.cpp); the rest of the
+//     matters most (see single_deviations in explorer.cpp), and
+//     ext4-ordered on the crash cut before each unsynced metadata operation
+//     at the last point before the journal commits it (ext4_single_cuts);
+//     the rest of the
 //     budget limits every point to the same number q of states (the largest
 //     q that fits), cutting each point's least important states first, and
 //     when not even one state per point fits, evenly spaced points get one.
@@ -104,7 +107,7 @@ struct ModelSummary {
   std::uint64_t capped_points = 0;      // points that lost states to --max-states
   std::uint64_t skipped_points = 0;     // points the cap left without a state of the planned passes
   std::uint64_t per_point_cap = 0;      // the largest per-point quota under the cap (0: no cap was needed)
-  std::uint64_t single_deviations = 0;         // states spent first on single lost / torn operations (posix, capped)
+  std::uint64_t single_deviations = 0;         // states spent first on single deviations (posix, ext4-ordered; capped)
   std::uint64_t single_deviations_wanted = 0;  // ... of this many there were
   std::uint64_t deviating = 0;          // generated states with at least one lost, torn or zeroed operation
   bool could_deviate = false;           // some point has unsynced operations (a state could lose something)
