@@ -4,14 +4,25 @@
 
 namespace crashfs {
 
-std::string fold_digits(std::string_view s) {
+std::string fold_instance_words(std::string_view s) {
   std::string out;
-  for (char c : s) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      if (out.empty() || out.back() != '#') out += '#';
-    } else {
-      out += c;
+  for (std::size_t i = 0; i < s.size();) {
+    if (!std::isalnum(static_cast<unsigned char>(s[i]))) {
+      out += s[i++];
+      continue;
     }
+    std::size_t end = i;
+    bool digit = false, lower = false, upper_after_first = false;
+    for (; end < s.size() && std::isalnum(static_cast<unsigned char>(s[end])); ++end) {
+      const auto c = static_cast<unsigned char>(s[end]);
+      digit |= std::isdigit(c) != 0;
+      lower |= std::islower(c) != 0;
+      upper_after_first |= end > i && std::isupper(c) != 0;
+    }
+    // Random suffixes (mkstemp's [A-Za-z0-9]) mix the cases: "dFQrkI".
+    if (digit || (lower && upper_after_first)) out += '#';
+    else out.append(s.substr(i, end - i));
+    i = end;
   }
   return out;
 }
@@ -30,8 +41,8 @@ std::string_view base_of(std::string_view path) {
 // "foo.cpython-311.pyc.14" -> "*.cpython-#.pyc.#"; "HEAD" -> "HEAD".
 std::string name_shape(std::string_view name) {
   const auto dot = name.find('.', 1);  // a leading dot belongs to the name
-  if (dot == std::string_view::npos) return fold_digits(name);
-  return "*" + fold_digits(name.substr(dot));
+  if (dot == std::string_view::npos) return fold_instance_words(name);
+  return "*" + fold_instance_words(name.substr(dot));
 }
 
 }  // namespace
@@ -40,13 +51,13 @@ std::string path_shape(std::string_view path) {
   if (path.empty()) return {};
   const std::string_view dir = dir_of(path);
   const std::string name = name_shape(base_of(path));
-  return dir.empty() ? name : fold_digits(dir) + "/" + name;
+  return dir.empty() ? name : fold_instance_words(dir) + "/" + name;
 }
 
 std::string path_role(std::string_view path, std::string_view file) {
   if (!file.empty()) {
     if (path == file) return "<file>";
-    if (path.size() > file.size() && path.substr(0, file.size()) == file) return "<file>" + fold_digits(path.substr(file.size()));
+    if (path.size() > file.size() && path.substr(0, file.size()) == file) return "<file>" + fold_instance_words(path.substr(file.size()));
     const std::string_view dir = dir_of(file);
     if (path == dir || (dir.empty() && (path.empty() || path == "."))) return "<dir>";
     if (dir_of(path) == dir) return "<dir>/" + name_shape(base_of(path));
@@ -79,7 +90,7 @@ std::string message_shape(std::string_view reason) {
     if (depth > 0) continue;
     out += c;
   }
-  out = fold_digits(out);
+  out = fold_instance_words(out);
   if (out.size() > 160) out.resize(160);
   return out;
 }

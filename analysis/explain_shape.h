@@ -15,14 +15,21 @@
 
 namespace crashfs {
 
-// Every run of digits as one '#' ("m.pyc.1368" -> "m.pyc.#").
-std::string fold_digits(std::string_view s);
+// Every word (run of letters and digits) that holds a digit as one '#':
+// counters and pids ("m.pyc.1368" -> "m.pyc.#", "cpython-311" ->
+// "cpython-#") and hashes and random suffixes, which mix letters in
+// ("objects/3f/a1c9e0" -> "objects/#/#", "tmp_obj_Xy7aQ" -> "tmp_obj_#";
+// '_' separates words), and so does a word that mixes the cases past its
+// first letter (mkstemp's suffixes: "tmp_obj_dFQrkI" -> "tmp_obj_#").  A
+// word of one case ("HEAD", "main", "bf") or capitalized ("Makefile") is a
+// name and stays.
+std::string fold_instance_words(std::string_view s);
 
 // The directory and the extensions of a path, digits folded, the stem as
 // '*': "__pycache__/foo.cpython-311.pyc.14" -> "__pycache__/*.cpython-#.pyc.#",
 // "wal.log" -> "*.log", "" -> "".  A name without a dot keeps its
-// (folded) name: "HEAD" -> "HEAD", "objects/ab" -> "objects/*" (two
-// hex digits and a letter are still a name: only digits fold).
+// (folded) name: "HEAD" -> "HEAD", "objects/3f" -> "objects/#" ("ab",
+// letters only, is still a name: only words with a digit fold).
 std::string path_shape(std::string_view path);
 
 // The role of `path` relative to the file a violation is about: "<file>"

@@ -1,13 +1,13 @@
 #include "report/report_merge.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <set>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "analysis/explain_shape.h"
 #include "core/shard.h"
 
 namespace crashfs {
@@ -18,20 +18,8 @@ using nlohmann::json;
 // The run-level reason a shard gives when none of its states were checked.
 constexpr std::string_view kNothingInShard = "fell outside this --shard";
 
-std::string fold_digits(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      if (out.empty() || out.back() != '#') out += '#';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 std::string group_key(const json& g) {
-  return fmt::format("{}|{}|{}|{}", g.value("checker", ""), fold_digits(g.value("path", "")), g.value("kind", ""),
+  return fmt::format("{}|{}|{}|{}", g.value("checker", ""), fold_instance_words(g.value("path", "")), g.value("kind", ""),
                      g.value("grade", ""));
 }
 

@@ -14,6 +14,7 @@
 
 #include "analysis/check_runner.h"
 #include "analysis/explain.h"
+#include "analysis/explain_shape.h"
 #include "checkers/checker_spec.h"
 #include "core/base_content.h"
 #include "core/trace_builder.h"
@@ -291,4 +292,20 @@ BOOST_AUTO_TEST_CASE(a_fix_is_verified_against_its_own_group_not_a_file_with_a_s
   BOOST_TEST(renamed.fix->path == "a.conf.tmp");
   BOOST_TEST(renamed.fix->verified);
   BOOST_TEST(renamed.no_fix_reason.empty());
+}
+
+// Instances of one bug differ in counters, pids, hashes and random
+// suffixes; every word that holds a digit or mixes the cases folds, names
+// stay.
+BOOST_AUTO_TEST_CASE(shapes_fold_every_word_that_holds_a_digit) {
+  BOOST_TEST(fold_instance_words("m.pyc.1368") == "m.pyc.#");
+  BOOST_TEST(fold_instance_words("objects/3f/a1c9e0b2") == "objects/#/#");
+  BOOST_TEST(fold_instance_words("objects/pack/tmp_pack_Xy7aQ") == "objects/pack/tmp_pack_#");
+  BOOST_TEST(fold_instance_words("objects/bf/tmp_obj_dFQrkI") == "objects/bf/tmp_obj_#");
+  BOOST_TEST(fold_instance_words("HEAD") == "HEAD");
+  BOOST_TEST(fold_instance_words("Makefile") == "Makefile");
+  BOOST_TEST(path_shape("__pycache__/foo.cpython-311.pyc.14") == "__pycache__/*.cpython-#.pyc.#");
+  BOOST_TEST(path_shape("objects/3f/a1c9e0b2") == path_shape("objects/e0/77d1c3aa"));
+  BOOST_TEST(path_shape("refs/heads/main") == "refs/heads/main");
+  BOOST_TEST(message_shape("entry 12 at 0x1f3a: crc (a1 b2) mismatch") == "entry # at #: crc (…) mismatch");
 }
