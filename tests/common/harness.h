@@ -4,7 +4,7 @@
 //
 // Header-only: include it once per test executable.  What it gives you:
 //
-//   TempDir dir;                       // mkdtemp under $TMPDIR (default /tmp), removed at scope end
+//   TempDir dir;                       // mkdtemp under $TMPDIR (default /tmp) as crashfs-test-PID-*, removed at scope end
 //   dir / "a.txt"                      // path inside it
 //   RunResult r = run({"sh", "-c", "..."}, in_dir(dir.path()));   // with a timeout, output captured
 //   Process p = start({...});  p.signal(SIGINT);  p.wait();          // for kill tests
@@ -93,12 +93,23 @@ inline std::string temp_root() {
 
 inline constexpr const char* kTempPrefix = "crashfs-test-";
 
+// The prefix of this process's temporary directories: TMPDIR resolved (the
+// mount table holds resolved paths) and the pid, so that a test module
+// that looks for mounts it left behind never counts those of a module
+// running beside it (ctest -j).
+inline std::string own_temp_prefix() {
+  char resolved[PATH_MAX];
+  const std::string root = temp_root();
+  return std::string(realpath(root.c_str(), resolved) != nullptr ? resolved : root) + "/" + kTempPrefix +
+         std::to_string(getpid()) + "-";
+}
+
 // A fresh directory, removed (recursively) at scope end.  It never removes
 // anything while a crashfs mount sits on it: it unmounts first.
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = temp_root() + "/" + kTempPrefix + "XXXXXX";
+    std::string tmpl = own_temp_prefix() + "XXXXXX";
     if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("harness: mkdtemp failed: " + std::string(strerror(errno)));
     char resolved[PATH_MAX];
     path_ = realpath(tmpl.c_str(), resolved) != nullptr ? resolved : tmpl;

@@ -21,7 +21,7 @@ namespace crashfs::test {
 // crashfs mounts under this process's temporary root (other users of the
 // machine mount elsewhere: TMPDIR differs).
 inline std::vector<std::string> leftover_mounts() {
-  const std::string prefix = temp_root() + "/" + kTempPrefix;
+  const std::string prefix = own_temp_prefix();
   std::vector<std::string> out;
   for (const host::MountEntry& m : host::read_mounts())
     if (host::is_crashfs_mount(m) && m.mount_point.rfind(prefix, 0) == 0) out.push_back(m.mount_point);
