@@ -227,38 +227,69 @@ std::vector<std::vector<Candidate>> single_deviations(const TraceIndex& index, s
 }
 
 // ext4-ordered's counterpart of single_deviations: its metadata persists
-// as a prefix in program order, so the one deviation per unsynced metadata
-// operation k that matters most is the crash cut just before k (k and every
-// unsynced operation after it lost), taken at the last point before the
-// journal commits k (floor[p] is the last durable metadata operation at
-// point p, non-decreasing) or at the end of the trace.  The window of the
-// bounded passes only cuts the last few metadata operations of each point;
-// a capped run that water-fills the rest can miss a cut far back (git's
-// refs written long before a later fsync).  A point right after k is no
-// target (the cut equals the earlier point's whole state).  When the budget
-// is smaller than the number of such cuts, evenly spaced ones are taken.
-std::vector<std::vector<Candidate>> ext4_single_cuts(const TraceIndex& index, const std::vector<std::ptrdiff_t>& floor,
-                                                     std::uint64_t budget, std::uint64_t& wanted) {
+// as a prefix in program order and the data of a write may be missing
+// until the write is synced, so the single deviations that matter most are,
+// for each unsynced operation k:
+//   - metadata: the crash cut just before k (k and every unsynced operation
+//     after it lost), at the last point before the journal commits k
+//     (floor[p] is the last durable metadata operation at point p,
+//     non-decreasing) or at the end of the trace; a point right after k is
+//     no target (the cut equals the earlier point's whole state);
+//   - a write: its data missing (a grown file's new region zeroed, an
+//     overwrite's old bytes kept) at the last point before it is synced,
+//     or at the end, everything else whole.
+// The bounded passes look only at the last few operations of each point; a
+// capped run that water-fills the rest misses deviations far back (git's
+// ref renamed long before a later fsync, a loose object whose data never
+// reached the disk).  Round-robin over k, so a budget too small for all
+// still covers every k once; they take at most half the budget, the
+// bounded passes get the rest.
+std::vector<std::vector<Candidate>> ext4_single_deviations(const TraceIndex& index,
+                                                           const std::vector<std::ptrdiff_t>& floor,
+                                                           std::uint64_t budget, std::uint64_t& wanted) {
   const std::size_t n = index.size();
   std::vector<std::vector<Candidate>> at(n);
-  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // (point, k)
+  struct Item {
+    std::size_t point;
+    Candidate c;
+  };
+  std::vector<std::vector<Item>> per_op;
+  wanted = 0;
   for (std::size_t k = 0; k < n; ++k) {
     const OpFacts& f = index.facts(k);
-    if (!index.is_mutation(k) || !f.metadata || f.durable_at == k) continue;
-    // First point whose floor reaches k: the journal has committed k there.
-    const auto committed = std::lower_bound(floor.begin() + static_cast<std::ptrdiff_t>(k), floor.end(),
-                                            static_cast<std::ptrdiff_t>(k));
-    const std::size_t last = static_cast<std::size_t>(committed - floor.begin()) - 1;
-    if (last <= k) continue;
-    cuts.emplace_back(last, k);
+    if (!index.is_mutation(k) || f.durable_at == k) continue;
+    std::vector<Item> items;
+    if (f.metadata) {
+      // First point whose floor reaches k: the journal has committed k there.
+      const auto committed = std::lower_bound(floor.begin() + static_cast<std::ptrdiff_t>(k), floor.end(),
+                                              static_cast<std::ptrdiff_t>(k));
+      const std::size_t last = static_cast<std::size_t>(committed - floor.begin()) - 1;
+      if (last > k) {
+        items.push_back(Item{last, Candidate{}});
+        items.back().c.omit(k, last);
+      }
+    }
+    if (f.write) {
+      const std::size_t last = (f.durable_at == kNever ? n : f.durable_at) - 1;
+      items.push_back(Item{last, Candidate{}});
+      if (f.growing) items.back().c.zero(k);
+      else items.back().c.omit(k, k);
+    }
+    if (items.empty()) continue;
+    wanted += items.size();
+    per_op.push_back(std::move(items));
   }
-  wanted = cuts.size();
-  const std::uint64_t take = std::min<std::uint64_t>(budget, cuts.size());
-  for (std::uint64_t i = 0; i < take; ++i) {
-    const auto& [point, k] = cuts[take == cuts.size() ? i : i * cuts.size() / take];
-    Candidate c;
-    c.omit(k, point);
-    at[point].push_back(std::move(c));
+  std::uint64_t taken = 0;
+  const std::uint64_t limit = budget / 2;
+  for (std::size_t round = 0; taken < limit; ++round) {
+    bool any = false;
+    for (auto& items : per_op) {
+      if (round >= items.size()) continue;
+      any = true;
+      at[items[round].point].push_back(std::move(items[round].c));
+      if (++taken == limit) break;
+    }
+    if (!any) break;
   }
   return at;
 }
@@ -308,7 +339,7 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   // Plan: how many states each point would generate.
   std::vector<std::uint64_t> planned(n);
   std::vector<bool> exhaustive(n);
-  std::vector<std::ptrdiff_t> metadata_floor;  // per point, for ext4_single_cuts
+  std::vector<std::ptrdiff_t> metadata_floor;  // per point, for ext4_single_deviations
   if (kind == ModelKind::kExt4Ordered) metadata_floor.reserve(n);
   {
     CrashWalk walk(index_);
@@ -326,14 +357,15 @@ void Explorer::explore_model(const PersistenceModel& model, const ExploreOptions
   }
   // Under the cap, power loss first spends the budget on single deviations
   // (posix allows any unsynced operation alone to be lost or torn;
-  // ext4-ordered, a crash cut before any unsynced metadata operation), then
+  // ext4-ordered, a crash cut before any unsynced metadata operation and
+  // any unsynced write's data missing), then
   // fills the rest of the budget with the planned passes.
   std::vector<std::vector<Candidate>> priority(n);
   const bool capped = summary.planned > options.max_states;
   if (capped && kind == ModelKind::kPosix)
     priority = single_deviations(index_, sector, options.max_states, summary.single_deviations_wanted);
   else if (capped && kind == ModelKind::kExt4Ordered)
-    priority = ext4_single_cuts(index_, metadata_floor, options.max_states, summary.single_deviations_wanted);
+    priority = ext4_single_deviations(index_, metadata_floor, options.max_states, summary.single_deviations_wanted);
   for (std::size_t i = 0; i < n; ++i)
     if (!in_range(i)) priority[i].clear();
   std::uint64_t priority_total = 0;

@@ -14,7 +14,9 @@
 //     write torn and zeroed) at least once, at the crash points where that
 //     matters most (see single_deviations in explorer.cpp), and
 //     ext4-ordered on the crash cut before each unsynced metadata operation
-//     at the last point before the journal commits it (ext4_single_cuts);
+//     at the last point before the journal commits it and each unsynced
+//     write's data missing at the last point before it is synced
+//     (ext4_single_deviations, at most half the budget);
 //     the rest of the
 //     budget limits every point to the same number q of states (the largest
 //     q that fits), cutting each point's least important states first, and

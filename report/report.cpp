@@ -32,7 +32,9 @@ std::string cap_summary(const ModelSummary& m) {
   if (m.capped_points == 0 && m.skipped_points == 0) return {};
   std::string out = fmt::format("capped by --max-states: {} of {} planned states generated", m.generated, m.planned);
   if (m.single_deviations_wanted)
-    out += fmt::format(", {} of {} single lost/torn operations first", m.single_deviations, m.single_deviations_wanted);
+    out += fmt::format(", {} of {} {} first", m.single_deviations, m.single_deviations_wanted,
+                       m.model == ModelKind::kExt4Ordered ? "crash cuts and lost writes"
+                                                          : "single lost/torn operations");
   if (m.skipped_points) out += fmt::format(", {} crash points without a state of the bounded passes", m.skipped_points);
   return out;
 }

@@ -96,15 +96,35 @@ BOOST_AUTO_TEST_CASE(a_glob_that_matched_no_file_is_inconclusive_and_names_the_f
 }
 
 BOOST_AUTO_TEST_CASE(a_model_the_cap_cut_down_to_whole_operations_is_inconclusive) {
-  // ext4-ordered's first state at a point is "every operation whole": one
-  // state per model leaves nothing a power loss could have lost.
+  // a.conf exists before recording and is only overwritten in place: no
+  // metadata operation for ext4-ordered to cut before, so a capped run
+  // spends nothing on single cuts, and the first state of a point is
+  // "every operation whole".  One state leaves nothing a power loss could
+  // have lost (the overwrite's data) checked.  (The checker passes every
+  // state: only the cap decides.)
   TempDir dir;
+  std::filesystem::create_directories(dir / "work");
+  write_file(dir / "work/a.conf", "one\n");
   const VerdictRun v = crashfs_verdicts(
-      dir, {"--checker", "atomic@a.conf", "--model", "ext4-ordered", "--max-states", "1", "--no-explain"},
-      {"sh", "-c", "printf 'one\\n' > a.conf.tmp; mv a.conf.tmp a.conf"}, {4});
+      dir, {"--checker", "cmd:true", "--model", "ext4-ordered", "--max-states", "1", "--no-explain"},
+      {"sh", "-c", "printf 'two\\n' | dd of=a.conf conv=notrunc status=none"}, {4});
   BOOST_TEST(v.report["verdict"] == "inconclusive");
   BOOST_TEST(v.report["reason"].get<std::string>().find("raise --max-states") != std::string::npos, v.report["reason"]);
   BOOST_TEST(v.report["summary"]["models"][0]["generated"] == 1);
+  BOOST_TEST(v.report["summary"]["models"][0]["single_deviations"] == 0);
+}
+
+// A capped ext4-ordered run spends its budget first on crash cuts before
+// unsynced metadata operations (half of it): one state is a real power-loss
+// state, so
+// the run is judged, not inconclusive (what it left out, the summary says).
+BOOST_AUTO_TEST_CASE(a_capped_ext4_run_checks_a_crash_cut_first) {
+  TempDir dir;
+  const VerdictRun v = crashfs_verdicts(
+      dir, {"--checker", "atomic@a.conf", "--model", "ext4-ordered", "--max-states", "2", "--no-explain"},
+      {"sh", "-c", "printf 'one\\n' > a.conf.tmp; mv a.conf.tmp a.conf"}, {0, 1});
+  BOOST_TEST(v.report["verdict"] != "inconclusive");
+  BOOST_TEST(v.report["summary"]["models"][0]["single_deviations"] == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_command_checker_gets_the_replayable_id_of_each_state) {
