@@ -142,6 +142,29 @@ ExploreSummary Explorer::explore(const ExploreOptions& options, const StateCallb
 
 namespace {
 
+// One single deviation: a candidate at a crash point.
+struct PointedCandidate {
+  std::size_t point;
+  Candidate c;
+};
+
+// Hands out the candidates of every operation round-robin (per operation,
+// most important first) into `at` per point, at most `budget` of them.
+void take_round_robin(std::vector<std::vector<PointedCandidate>>& per_op, std::uint64_t budget,
+                      std::vector<std::vector<Candidate>>& at) {
+  std::uint64_t taken = 0;
+  for (std::size_t round = 0; taken < budget; ++round) {
+    bool any = false;
+    for (auto& items : per_op) {
+      if (round >= items.size()) continue;
+      any = true;
+      at[items[round].point].push_back(std::move(items[round].c));
+      if (++taken == budget) break;
+    }
+    if (!any) break;
+  }
+}
+
 // The single deviations a capped power-loss exploration spends its budget
 // on first (see ExploreOptions::max_states): for each unsynced mutation k,
 // the crash points where losing it alone matters most:
@@ -176,11 +199,7 @@ std::vector<std::vector<Candidate>> single_deviations(const TraceIndex& index, s
         if (node != 0) seen_next[node] = k;
     }
   }
-  struct Item {
-    std::size_t point;
-    Candidate c;
-  };
-  std::vector<std::vector<Item>> per_op;  // per unsynced mutation, in importance order
+  std::vector<std::vector<PointedCandidate>> per_op;  // per unsynced mutation, in importance order
   for (std::size_t k = 0; k < n; ++k) {
     if (!index.is_mutation(k)) continue;
     const OpFacts& f = index.facts(k);
@@ -189,40 +208,30 @@ std::vector<std::vector<Candidate>> single_deviations(const TraceIndex& index, s
     // before the next operation on its node, when that is later still.
     const std::size_t covered = f.durable_at == kNever ? n : f.durable_at;
     const std::size_t primary = covered - 1;
-    std::vector<Item> items;
-    items.push_back(Item{primary, Candidate{}});
+    std::vector<PointedCandidate> items;
+    items.push_back(PointedCandidate{primary, Candidate{}});
     items.back().c.omit(k, k);
     if (f.write) {
       const std::uint64_t pieces = index.pieces(k, sector);
       if (pieces >= 2) {
-        items.push_back(Item{primary, Candidate{}});
+        items.push_back(PointedCandidate{primary, Candidate{}});
         items.back().c.tear(k, pieces_of_mask(1, std::min<std::uint64_t>(pieces, 62)));
       }
       if (f.growing) {
-        items.push_back(Item{primary, Candidate{}});
+        items.push_back(PointedCandidate{primary, Candidate{}});
         items.back().c.zero(k);
       }
     }
     // Losing the last operation before a crash point equals an earlier
     // whole state: only a later point says something new.
     if (next_touch[k] > k + 1 && next_touch[k] - 1 < primary) {
-      items.push_back(Item{next_touch[k] - 1, Candidate{}});
+      items.push_back(PointedCandidate{next_touch[k] - 1, Candidate{}});
       items.back().c.omit(k, k);
     }
     wanted += items.size();
     per_op.push_back(std::move(items));
   }
-  std::uint64_t taken = 0;
-  for (std::size_t round = 0; taken < budget; ++round) {
-    bool any = false;
-    for (auto& items : per_op) {
-      if (round >= items.size()) continue;
-      any = true;
-      at[items[round].point].push_back(std::move(items[round].c));
-      if (++taken == budget) break;
-    }
-    if (!any) break;
-  }
+  take_round_robin(per_op, budget, at);
   return at;
 }
 
@@ -249,29 +258,25 @@ std::vector<std::vector<Candidate>> ext4_single_deviations(const TraceIndex& ind
                                                            std::uint64_t budget, std::uint64_t& wanted) {
   const std::size_t n = index.size();
   std::vector<std::vector<Candidate>> at(n);
-  struct Item {
-    std::size_t point;
-    Candidate c;
-  };
-  std::vector<std::vector<Item>> per_op;
+  std::vector<std::vector<PointedCandidate>> per_op;
   wanted = 0;
   for (std::size_t k = 0; k < n; ++k) {
     const OpFacts& f = index.facts(k);
     if (!index.is_mutation(k) || f.durable_at == k) continue;
-    std::vector<Item> items;
+    std::vector<PointedCandidate> items;
     if (f.metadata) {
       // First point whose floor reaches k: the journal has committed k there.
       const auto committed = std::lower_bound(floor.begin() + static_cast<std::ptrdiff_t>(k), floor.end(),
                                               static_cast<std::ptrdiff_t>(k));
       const std::size_t last = static_cast<std::size_t>(committed - floor.begin()) - 1;
       if (last > k) {
-        items.push_back(Item{last, Candidate{}});
+        items.push_back(PointedCandidate{last, Candidate{}});
         items.back().c.omit(k, last);
       }
     }
     if (f.write) {
       const std::size_t last = (f.durable_at == kNever ? n : f.durable_at) - 1;
-      items.push_back(Item{last, Candidate{}});
+      items.push_back(PointedCandidate{last, Candidate{}});
       if (f.growing) items.back().c.zero(k);
       else items.back().c.omit(k, k);
     }
@@ -279,18 +284,7 @@ std::vector<std::vector<Candidate>> ext4_single_deviations(const TraceIndex& ind
     wanted += items.size();
     per_op.push_back(std::move(items));
   }
-  std::uint64_t taken = 0;
-  const std::uint64_t limit = budget / 2;
-  for (std::size_t round = 0; taken < limit; ++round) {
-    bool any = false;
-    for (auto& items : per_op) {
-      if (round >= items.size()) continue;
-      any = true;
-      at[items[round].point].push_back(std::move(items[round].c));
-      if (++taken == limit) break;
-    }
-    if (!any) break;
-  }
+  take_round_robin(per_op, budget / 2, at);
   return at;
 }
 
