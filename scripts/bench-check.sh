@@ -6,16 +6,19 @@
 #     process-kill and posix (posix at 8,000 entries only with FULL=1);
 #   - `python3 -m compileall -l` of the top-level modules of /usr/lib/python3.11
 #     under posix, without and with explain (a plain `crashfs check`);
-#   - git (two commits and a gc in a repository made before recording) with a cmd: checker (`git fsck`) under
-#     process-kill, with and without explain, --jobs 1 and --jobs 2;
+#   - git (six commits and a gc in a repository made before recording)
+#     with a cmd: checker (`git fsck`) under process-kill, with and without
+#     explain, --jobs 1 and --jobs 2;
 #   - the SQLite matrix (4 journal modes x 4 synchronous levels,
 #     workloads/apps/sqlite/writer.py; process-kill and posix, no explain).
 # Each line prints the states checked, seconds, states/s, the peak RSS and
 # the run's verdict; then the growth ratios and the issue's goals (explain
-# on a clean run is timed on git under process-kill, which is clean).  The recorded workloads need
-# /dev/fuse and root (as scripts/test.sh); SKIP_RECORDED=1 runs the journal
-# lines only.  Environment: BUILD_DIR (default build/), FULL=1, CRASHFS and
-# GEN_JOURNAL (binaries to use instead of building BUILD_DIR's).
+# on a clean run is timed on git under process-kill, which is clean).  The
+# recorded workloads need /dev/fuse and root (as scripts/test.sh);
+# SKIP_RECORDED=1 runs the journal lines only.  Environment: BUILD_DIR
+# (default build/), FULL=1, CRASHFS and GEN_JOURNAL (binaries to use
+# instead of building BUILD_DIR's).  Run it on an otherwise idle machine:
+# --jobs 2 has nothing to gain when another process holds the second core.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir=${BUILD_DIR:-$root/build}
@@ -98,7 +101,7 @@ if [ "${SKIP_RECORDED:-0}" != 1 ]; then
   measure "check compileall $modules posix, no explain" -- "$crashfs" check "$tmp/py.trace" --checker pyc --model posix --no-explain "${check_tail[@]}"
   measure "check compileall $modules posix, explain" -- "$crashfs" check "$tmp/py.trace" --checker pyc --model posix "${check_tail[@]}"
 
-  # --- git: two commits and a gc, with a cmd: checker ---
+  # --- git: six commits and a gc, with a cmd: checker ---
   mkdir -p "$tmp/git"
   export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
   # The repository exists before recording: a process killed inside
@@ -107,7 +110,7 @@ if [ "${SKIP_RECORDED:-0}" != 1 ]; then
   # files), so the run is clean and times explain on a clean run.
   git init -q "$tmp/git"
   "$crashfs" record --dir "$tmp/git" --trace "$tmp/git.trace" -- sh -c \
-    'echo one >a && git add a && git commit -qm one && echo two >b && git add b && git commit -qm two && git gc -q' \
+    'for i in 1 2 3 4 5 6; do echo $i >f$i && git add f$i && git commit -qm c$i || exit 1; done; git gc -q' \
     >/dev/null 2>&1 || true
   G=(--checker 'cmd:git fsck --no-progress >/dev/null 2>&1' --model process-kill)
   measure "check git cmd process-kill, no explain, jobs 1" -- "$crashfs" check "$tmp/git.trace" --no-explain $(jobs_flag 1) "${G[@]}" "${check_tail[@]}"
