@@ -49,7 +49,11 @@ class VersionHistory {
  public:
   virtual ~VersionHistory() = default;
   // True if `path` held exactly `hash` at some moment <= crash_point when its
-  // content was complete (release, fsync or rename of its node).
+  // content was complete (release, fsync or rename of its node), or holds
+  // it at the first release or fsync of the node there after crash_point:
+  // a writer killed after the last write of an in-place update and before
+  // the close that completes it has left the complete version (every byte
+  // of it was written by then).
   virtual bool was_complete(std::string_view path, const ContentHash& hash, Seq crash_point) const = 0;
   // The first complete version of `node` completed by a record with seq >=
   // `at`: what the writer finished after a crash at `at`.  nullopt when the

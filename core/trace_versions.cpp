@@ -10,7 +10,7 @@ TraceVersions::TraceVersions(StateBuilder& builder) {
   const BaseResolver& base = builder.base();
   const FsImage& initial = builder.initial();
   initial.nodes().for_each([&](NodeId id, const FsNodePtr& n) {
-    if (n->kind == NodeKind::kFile) record_node(initial, id, 0, 0, base);
+    if (n->kind == NodeKind::kFile) record_node(initial, id, 0, 0, base, false);
   });
   // Walk all records, tracking the operation index each one follows.
   std::size_t next_op = 0;
@@ -22,14 +22,15 @@ TraceVersions::TraceVersions(StateBuilder& builder) {
                            rec.type == RecordType::kFdatasync || rec.type == RecordType::kRename;
     if (!completes) continue;
     const FsImage& image = next_op == 0 ? initial : builder.process_kill(next_op - 1);
-    record_node(image, rec.node, rec.seq, next_op, base);
+    const bool in_place = rec.type != RecordType::kRename;
+    record_node(image, rec.node, rec.seq, next_op, base, in_place);
     if (rec.type == RecordType::kRename && (rec.flags & kRenameExchange))
-      record_node(image, rec.victim, rec.seq, next_op, base);
+      record_node(image, rec.victim, rec.seq, next_op, base, false);
   }
 }
 
 void TraceVersions::record_node(const FsImage& image, NodeId node, Seq seq, std::size_t moment,
-                                const BaseResolver& base) {
+                                const BaseResolver& base, bool in_place) {
   const FsNode* n = image.node(node);
   if (n == nullptr || n->kind != NodeKind::kFile) return;
   const ContentHash hash = n->content_hash(base);
@@ -44,6 +45,7 @@ void TraceVersions::record_node(const FsImage& image, NodeId node, Seq seq, std:
       by_node_[node].push_back(CompleteVersion{path, moment, seq});
     }
     last_by_path_[path].push_back(CompleteVersion{path, moment, seq});
+    if (in_place) in_place_by_path_[path].emplace_back(seq, hash);
     auto& list = by_path_[std::move(path)];
     if (list.empty() || list.back().first != hash) list.emplace_back(hash, seq);
   }
@@ -56,7 +58,15 @@ bool TraceVersions::was_complete(std::string_view path, const ContentHash& hash,
     if (seq > crash_point) break;
     if (h == hash) return true;
   }
-  return false;
+  // The completion that ends the in-place update in progress at the crash
+  // point (a release or fsync of the node there; a rename brings another
+  // node's bytes, which no crash before it leaves at this path).
+  const auto it = in_place_by_path_.find(std::string(path));
+  if (it == in_place_by_path_.end()) return false;
+  const auto& done = it->second;
+  const auto next = std::upper_bound(done.begin(), done.end(), crash_point,
+                                     [](Seq s, const std::pair<Seq, ContentHash>& c) { return s < c.first; });
+  return next != done.end() && next->second == hash;
 }
 
 std::optional<CompleteVersion> TraceVersions::next_complete(NodeId node, Seq at) const {

@@ -5,7 +5,8 @@
 //   - before the run: every pre-existing file the trace knows (seq 0);
 //   - at a Release, Fsync or Fdatasync of its node (every path it has then);
 //   - at a Rename that moved it there (both nodes of an exchange).
-// was_complete(path, hash, p) is then a lookup filtered by seq <= p, and
+// was_complete(path, hash, p) is then a lookup filtered by seq <= p plus
+// the path's first in-place completion (release, fsync) after p, and
 // next_complete(node, s) a lookup of the node's completions by seq.
 // Hashes are XXH3-128 of the bytes, as FileEntry::hash.
 #pragma once
@@ -33,11 +34,14 @@ class TraceVersions : public VersionHistory {
   const std::vector<std::pair<ContentHash, Seq>>* versions(std::string_view path) const;
 
  private:
-  void record_node(const FsImage& image, NodeId node, Seq seq, std::size_t moment, const BaseResolver& base);
+  void record_node(const FsImage& image, NodeId node, Seq seq, std::size_t moment, const BaseResolver& base,
+                   bool in_place);
 
   std::unordered_map<std::string, std::vector<std::pair<ContentHash, Seq>>> by_path_;
   std::unordered_map<NodeId, std::vector<CompleteVersion>> by_node_;  // in seq order
   std::unordered_map<std::string, std::vector<CompleteVersion>> last_by_path_;  // every completion, in seq order
+  // (seq, hash) of each completion by a release or fsync of the node at the path, in seq order.
+  std::unordered_map<std::string, std::vector<std::pair<Seq, ContentHash>>> in_place_by_path_;
 };
 
 }  // namespace crashfs

@@ -127,6 +127,28 @@ BOOST_AUTO_TEST_CASE(a_capped_ext4_run_checks_a_crash_cut_first) {
   BOOST_TEST(v.report["summary"]["models"][0]["single_deviations"] == 1);
 }
 
+// An in-place update made by one write(2) of the whole new content: once
+// the write returns, every reader sees the new bytes (POSIX write(2): "any
+// successful read() from each byte position in the file that was modified
+// by that write shall return the data specified by the write()"), and a
+// process kill leaves the page cache as it is, so a kill before the close
+// leaves the new version whole: clean under process-kill.  Under posix the
+// write may be lost or torn (an in-place update is not atomic on a power
+// loss): a violation.
+BOOST_AUTO_TEST_CASE(an_in_place_update_in_one_write_survives_a_process_kill_whole) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "work");
+  write_file(dir / "work/a.conf", std::string(6000, 'o'));
+  const VerdictRun v = crashfs_verdicts(
+      dir, {"--checker", "atomic@a.conf", "--model", "process-kill", "--model", "posix", "--no-explain"},
+      {"sh", "-c", "head -c 6000 /dev/zero | tr '\\0' n | dd of=a.conf conv=notrunc iflag=fullblock bs=6000 count=1 status=none"},
+      {1});
+  for (const auto& cell : v.report["verdicts"]) {
+    if (cell["model"] == "process-kill") BOOST_TEST(cell["verdict"] == "clean", cell.dump());
+    if (cell["model"] == "posix") BOOST_TEST(cell["verdict"] == "violation", cell.dump());
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_command_checker_gets_the_replayable_id_of_each_state) {
   TempDir dir;
   const std::string ids = dir / "ids.txt";

@@ -242,6 +242,27 @@ BOOST_AUTO_TEST_CASE(versions_record_contents_complete_at_release_fsync_and_rena
   BOOST_TEST(!versions.was_complete("log", hash_bytes("half"), b.last_seq()));
 }
 
+// A writer killed after the last write of an in-place update, before the
+// close that completes it, has left the complete version; killed between
+// two writes of one update, it has not.  A rename does not complete the
+// target path's bytes before it happens.
+BOOST_AUTO_TEST_CASE(an_in_place_update_is_complete_once_its_last_write_is_done) {
+  TraceBuilder b;
+  b.existing_file("conf", "v0").open("conf", 01).write("conf", 0, "v1");
+  const Seq one_write = b.last_seq();
+  b.release("conf").open("conf", 01).write("conf", 0, "x");
+  const Seq first_of_two = b.last_seq();
+  b.write("conf", 1, "2").release("conf");
+  const Trace trace = b.build();
+  MemoryBaseContent base = b.base();
+  TraceIndex index(trace);
+  StateBuilder builder(index, &base);
+  TraceVersions versions(builder);
+  BOOST_TEST(versions.was_complete("conf", hash_bytes("v1"), one_write));
+  BOOST_TEST(!versions.was_complete("conf", hash_bytes("x0"), first_of_two));
+  BOOST_TEST(versions.was_complete("conf", hash_bytes("x2"), b.last_seq()));
+}
+
 BOOST_AUTO_TEST_CASE(a_whiteout_rename_leaves_a_new_character_device_at_the_old_name) {
   TraceBuilder b;
   b.create("x").append("x", "X").rename("x", "y", kRenameWhiteout);
