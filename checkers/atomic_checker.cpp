@@ -99,7 +99,7 @@ class AtomicReader : public ViewReader {
  public:
   explicit AtomicReader(std::string glob) : glob_(std::move(glob)) {}
   std::string name() const override { return "atomic"; }
-  std::string scope() const override { return "files matching " + glob_; }
+  std::string scope() const override { return "files matching " + glob_.pattern(); }
   bool file_scoped() const override { return true; }
 
   void units(const StateView& state, std::vector<std::string>& out) override {
@@ -144,15 +144,10 @@ class AtomicReader : public ViewReader {
  private:
   using Key = std::tuple<std::string, ContentHash, ContentHash, Seq>;
 
-  bool matches(const std::string& path) {
-    auto it = glob_cache_.find(path);
-    if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
-    return it->second;
-  }
+  bool matches(const std::string& path) { return glob_.matches(path); }
 
-  std::string glob_;
+  CachedGlob glob_;
   std::map<Key, Verdict> verdicts_;
-  std::unordered_map<std::string, bool> glob_cache_;
 };
 
 }  // namespace

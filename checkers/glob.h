@@ -21,10 +21,30 @@
 // per-segment work so classes and escapes behave exactly as in the shell.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace crashfs {
 
 bool glob_match(std::string_view pattern, std::string_view path);
+
+// A glob with its answers remembered per path: a checker asks about the
+// same few hundred paths in every one of thousands of states.  Not
+// thread-safe (one per checker, as the checkers' other caches).
+class CachedGlob {
+ public:
+  explicit CachedGlob(std::string pattern) : pattern_(std::move(pattern)) {}
+  const std::string& pattern() const { return pattern_; }
+  bool matches(const std::string& path) {
+    auto it = answers_.find(path);
+    if (it == answers_.end()) it = answers_.emplace(path, glob_match(pattern_, path)).first;
+    return it->second;
+  }
+
+ private:
+  std::string pattern_;
+  std::unordered_map<std::string, bool> answers_;
+};
 
 }  // namespace crashfs

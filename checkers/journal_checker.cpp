@@ -258,7 +258,7 @@ class JournalReader : public ViewReader {
       : format_(std::move(format)), glob_(std::move(glob)), resume_(resume && format_->resumable()) {}
 
   std::string name() const override { return "journal:" + format_->name(); }
-  std::string scope() const override { return "files matching " + glob_; }
+  std::string scope() const override { return "files matching " + glob_.pattern(); }
   bool file_scoped() const override { return true; }
   // A reader that truncates or skips damage still uses the entries before it.
   bool recovers_despite_damage() const override { return true; }
@@ -294,11 +294,7 @@ class JournalReader : public ViewReader {
     }
   };
 
-  bool matches(const std::string& path) {
-    auto it = glob_cache_.find(path);
-    if (it == glob_cache_.end()) it = glob_cache_.emplace(path, glob_match(glob_, path)).first;
-    return it->second;
-  }
+  bool matches(const std::string& path) { return glob_.matches(path); }
 
   // Where the reader is after the entries before `prefix.offset` of a
   // file's main line (below), and the view's digest so far.
@@ -329,12 +325,11 @@ class JournalReader : public ViewReader {
                                                 const std::shared_ptr<const FileContent>& reference);
 
   std::unique_ptr<JournalFormat> format_;
-  std::string glob_;
+  CachedGlob glob_;
   bool resume_;
   std::unordered_map<std::string, MainLine> lines_;
   std::unordered_map<Key, std::vector<JournalFinding>, KeyHasher> verdicts_;
   std::unordered_map<ContentHash, Recovered, ContentHashHasher> views_;
-  std::unordered_map<std::string, bool> glob_cache_;
 };
 
 void JournalReader::integrity(const CheckContext& ctx, const std::string& path, std::vector<Violation>& out) {

@@ -82,12 +82,12 @@ class PycReader : public ViewReader {
   explicit PycReader(std::string glob) : glob_(std::move(glob)) {}
 
   std::string name() const override { return "pyc"; }
-  std::string scope() const override { return "files matching " + glob_; }
+  std::string scope() const override { return "files matching " + glob_.pattern(); }
   bool file_scoped() const override { return true; }
 
   void units(const StateView& state, std::vector<std::string>& out) override {
     for (const FileEntry& entry : state.entries())
-      if (entry.kind == NodeKind::kFile && glob_match(glob_, entry.path) && locate_pyc(entry.path)) out.push_back(entry.path);
+      if (entry.kind == NodeKind::kFile && is_pyc_path(entry.path)) out.push_back(entry.path);
   }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
@@ -217,7 +217,15 @@ class PycReader : public ViewReader {
     return cache_.emplace(key, std::move(verdict)).first->second;
   }
 
-  std::string glob_;
+  // Matches the glob and names a pyc a loader reads (remembered per path).
+  bool is_pyc_path(const std::string& path) {
+    auto it = is_pyc_path_.find(path);
+    if (it == is_pyc_path_.end()) it = is_pyc_path_.emplace(path, glob_.matches(path) && locate_pyc(path)).first;
+    return it->second;
+  }
+
+  CachedGlob glob_;
+  std::unordered_map<std::string, bool> is_pyc_path_;
   std::mutex mutex_;
   std::unordered_map<VerdictKey, PycVerdict, VerdictKeyHasher> cache_;
 };
