@@ -113,10 +113,10 @@ class PycReader : public ViewReader {
   };
 
   // The pyc at `path` if a loader reads it, with its source.
-  bool find(const StateView& state, const std::string& path, Found& f) const {
+  bool find(const StateView& state, const std::string& path, Found& f) {
     f.entry = state.find(path);
     if (f.entry == nullptr || f.entry->kind != NodeKind::kFile) return false;
-    f.loc = locate_pyc(path);
+    f.loc = location(path);
     if (!f.loc) return false;
     f.source = state.find(f.loc->source_path);
     if (f.source && f.source->kind != NodeKind::kFile) f.source = nullptr;
@@ -217,15 +217,18 @@ class PycReader : public ViewReader {
     return cache_.emplace(key, std::move(verdict)).first->second;
   }
 
-  // Matches the glob and names a pyc a loader reads (remembered per path).
-  bool is_pyc_path(const std::string& path) {
-    auto it = is_pyc_path_.find(path);
-    if (it == is_pyc_path_.end()) it = is_pyc_path_.emplace(path, glob_.matches(path) && locate_pyc(path)).first;
+  // Where a loader reads the pyc at `path` from, if it matches the glob
+  // and a loader reads it at all (remembered per path: every state asks).
+  const std::optional<PycLocation>& location(const std::string& path) {
+    auto it = locations_.find(path);
+    if (it == locations_.end())
+      it = locations_.emplace(path, glob_.matches(path) ? locate_pyc(path) : std::nullopt).first;
     return it->second;
   }
+  bool is_pyc_path(const std::string& path) { return location(path).has_value(); }
 
   CachedGlob glob_;
-  std::unordered_map<std::string, bool> is_pyc_path_;
+  std::unordered_map<std::string, std::optional<PycLocation>> locations_;
   std::mutex mutex_;
   std::unordered_map<VerdictKey, PycVerdict, VerdictKeyHasher> cache_;
 };
