@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -278,12 +279,31 @@ class Explainer {
     return false;
   }
 
-  Verification verify(const Building& b, const std::vector<PlacedBarrier>& barriers) {
-    Verification v;
+  // The trace with `barriers` inserted, explored and checked (the models
+  // but process-kill, from the operation the first barrier follows).  Kept
+  // per barrier set: groups that share a fix (the bad-body and the
+  // silent-corruption pycs of one compileall) are verified by one
+  // re-exploration, not one each.
+  struct Reexploration {
+    const Trace* trace = nullptr;
+    std::unique_ptr<Explorer> explorer;
+    std::unique_ptr<TraceHistory> history;  // refers to *explorer
+    CheckReport after;
+    std::size_t first_point = 0;
+  };
+
+  const Reexploration& reexplore(const std::vector<PlacedBarrier>& barriers) {
+    std::vector<std::tuple<std::size_t, RecordType, NodeId>> key;
+    for (const PlacedBarrier& p : barriers) key.emplace_back(p.after, p.type, p.node);
+    std::sort(key.begin(), key.end());
+    key.erase(std::unique(key.begin(), key.end()), key.end());
+    if (auto it = reexplored_.find(key); it != reexplored_.end()) return it->second;
+    Reexploration r;
     const Trace& trace = explorer_.trace();
     traces_.push_back(with_barriers(trace, barriers));
-    const Trace& fixed_trace = traces_.back();
-    Explorer fixed(fixed_trace, base_);
+    r.trace = &traces_.back();
+    const Trace& fixed_trace = *r.trace;
+    r.explorer = std::make_unique<Explorer>(fixed_trace, base_);
     // The run's acknowledgements at the same places of the fixed trace: an
     // acknowledgement after operation p comes after the barriers inserted
     // right after p (the program acknowledged after its own operation; the
@@ -298,29 +318,39 @@ class Explainer {
       }
       acks.push_back(std::move(m));
     }
-    const TraceHistory fixed_history_own(fixed, std::move(acks));  // after `fixed`: it refers to it
-    const RunHistory* fixed_history = &fixed_history_own;
+    r.history = std::make_unique<TraceHistory>(*r.explorer, std::move(acks));
     std::size_t first_after = trace.ops().size();
     for (const PlacedBarrier& p : barriers) first_after = std::min(first_after, p.after);
-    const OpId first_id = trace.op_id(first_after);
     // From the operation the first barrier follows: a crash right after it
     // now comes before the barrier, and before any acknowledgement the
     // program made after it.
-    const auto first_point = fixed_trace.find_op(first_id);
+    const auto first_point = fixed_trace.find_op(trace.op_id(first_after));
     CheckOptions check = options_.check;
-    check.history = fixed_history;
+    check.history = r.history.get();
     check.on_checked = nullptr;
     check.explore.progress = nullptr;
     check.explore.models.clear();
     for (ModelKind m : options_.check.explore.models)
       if (m != ModelKind::kProcessKill) check.explore.models.push_back(m);
     check.explore.first_point = first_point ? *first_point : 0;
-    const CheckReport after = run_checks(fixed, checkers_, check);
-    for (const auto& [m, n] : after.states_checked) {
-      rechecked_ += n;
-      v.points += 0;
-    }
-    v.points = fixed_trace.ops().size() - check.explore.first_point;
+    r.first_point = check.explore.first_point;
+    r.after = run_checks(*r.explorer, checkers_, check);
+    for (const auto& [m, n] : r.after.states_checked) rechecked_ += n;
+    return reexplored_.emplace(std::move(key), std::move(r)).first->second;
+  }
+
+  Verification verify(const Building& b, const std::vector<PlacedBarrier>& barriers) {
+    Verification v;
+    const Trace& trace = explorer_.trace();
+    const Reexploration& r = reexplore(barriers);
+    const Trace& fixed_trace = *r.trace;
+    Explorer& fixed = *r.explorer;
+    const RunHistory* fixed_history = r.history.get();
+    const CheckReport& after = r.after;
+    std::size_t first_after = trace.ops().size();
+    for (const PlacedBarrier& p : barriers) first_after = std::min(first_after, p.after);
+    const OpId first_id = trace.op_id(first_after);
+    v.points = fixed_trace.ops().size() - r.first_point;
     // Verdicts kept from the run: process-kill states and crash points
     // before the operation the first barrier follows (a barrier changes
     // neither).
@@ -476,6 +506,7 @@ class Explainer {
   std::vector<Building> groups_;
   std::map<std::string, std::size_t> by_key_;
   std::deque<Trace> traces_;  // re-explored traces must outlive their explorers
+  std::map<std::vector<std::tuple<std::size_t, RecordType, NodeId>>, Reexploration> reexplored_;
   Cause left_cause_;
   std::vector<PlacedBarrier> left_barriers_;
   std::uint64_t rechecked_ = 0;

@@ -1,6 +1,7 @@
 #include "analysis/explain_fix.h"
 
 #include <algorithm>
+#include <tuple>
 #include <set>
 
 #include <fmt/format.h>
@@ -202,8 +203,11 @@ std::vector<PlacedBarrier> pattern_instances(const Trace& trace, const TraceInde
 }
 
 Trace with_barriers(const Trace& trace, std::vector<PlacedBarrier> barriers) {
-  // Latest first: an insertion shifts only the operations after it.
-  std::sort(barriers.begin(), barriers.end(), [](const PlacedBarrier& a, const PlacedBarrier& b) { return a.after > b.after; });
+  // Latest first: an insertion shifts only the operations after it; a total
+  // order, so the same set always gives the same trace.
+  std::sort(barriers.begin(), barriers.end(), [](const PlacedBarrier& a, const PlacedBarrier& b) {
+    return std::tie(b.after, a.type, a.node) < std::tie(a.after, b.type, b.node);
+  });
   Trace out = trace;
   for (const PlacedBarrier& b : barriers) out = out.with_barrier(b.after, b.type, b.node);
   return out;
