@@ -289,7 +289,8 @@ class Explainer {
     std::unique_ptr<Explorer> explorer;
     std::unique_ptr<TraceHistory> history;  // refers to *explorer
     CheckReport after;
-    std::size_t first_point = 0;
+    OpId first_id;                // in the original trace: the operation the first barrier follows
+    std::size_t first_point = 0;  // the same operation in *trace
   };
 
   const Reexploration& reexplore(const std::vector<PlacedBarrier>& barriers) {
@@ -324,7 +325,8 @@ class Explainer {
     // From the operation the first barrier follows: a crash right after it
     // now comes before the barrier, and before any acknowledgement the
     // program made after it.
-    const auto first_point = fixed_trace.find_op(trace.op_id(first_after));
+    r.first_id = trace.op_id(first_after);
+    const auto first_point = fixed_trace.find_op(r.first_id);
     CheckOptions check = options_.check;
     check.history = r.history.get();
     check.on_checked = nullptr;
@@ -347,9 +349,7 @@ class Explainer {
     Explorer& fixed = *r.explorer;
     const RunHistory* fixed_history = r.history.get();
     const CheckReport& after = r.after;
-    std::size_t first_after = trace.ops().size();
-    for (const PlacedBarrier& p : barriers) first_after = std::min(first_after, p.after);
-    const OpId first_id = trace.op_id(first_after);
+    const OpId first_id = r.first_id;
     v.points = fixed_trace.ops().size() - r.first_point;
     // Verdicts kept from the run: process-kill states and crash points
     // before the operation the first barrier follows (a barrier changes

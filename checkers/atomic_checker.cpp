@@ -104,7 +104,7 @@ class AtomicReader : public ViewReader {
 
   void units(const StateView& state, std::vector<std::string>& out) override {
     for (const FileEntry& e : state.entries())
-      if (e.kind == NodeKind::kFile && matches(e.path)) out.push_back(e.path);
+      if (e.kind == NodeKind::kFile && glob_.matches(e.path)) out.push_back(e.path);
   }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
@@ -144,7 +144,6 @@ class AtomicReader : public ViewReader {
  private:
   using Key = std::tuple<std::string, ContentHash, ContentHash, Seq>;
 
-  bool matches(const std::string& path) { return glob_.matches(path); }
 
   CachedGlob glob_;
   std::map<Key, Verdict> verdicts_;

@@ -265,7 +265,7 @@ class JournalReader : public ViewReader {
 
   void units(const StateView& state, std::vector<std::string>& out) override {
     for (const FileEntry& e : state.entries())
-      if (e.kind == NodeKind::kFile && matches(e.path)) out.push_back(e.path);
+      if (e.kind == NodeKind::kFile && glob_.matches(e.path)) out.push_back(e.path);
   }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
@@ -294,7 +294,6 @@ class JournalReader : public ViewReader {
     }
   };
 
-  bool matches(const std::string& path) { return glob_.matches(path); }
 
   // Where the reader is after the entries before `prefix.offset` of a
   // file's main line (below), and the view's digest so far.

@@ -48,7 +48,7 @@ measure() {
   local name=$1; shift; shift
   local json=$tmp/report.json
   rm -f "$json"
-  # Wall time in nanoseconds (time(1)'s %e has 10 ms steps, a tenth of the
+  # Wall time in nanoseconds (time(1)'s %e has 10 ms steps, a quarter of the
   # shortest lines); time(1) gives the peak RSS.
   local t0 t1
   t0=$(date +%s%N)
@@ -154,7 +154,6 @@ if pk2 and pk8:
 p2 = get("check journal 2000 posix")
 if p2: goal(f"journal 2,000 posix < 6 s ({p2:.2f} s)", p2 < 6)
 ce = [v for k, v in s.items() if k.startswith("check compileall") and k.endswith(", explain")]
-cn = [v for k, v in s.items() if k.startswith("check compileall") and k.endswith("no explain")]
 if ce: goal(f"compileall posix incl. explain < 15 s ({ce[0]:.2f} s)", ce[0] < 15)
 g1, g2 = get("check git cmd process-kill, no explain, jobs 1"), get("check git cmd process-kill, no explain, jobs 2")
 if g1 and g2: goal(f"cmd --jobs 2 >= 1.6x faster than --jobs 1 ({g1 / g2:.2f}x)", g1 / g2 >= 1.6)
