@@ -51,7 +51,8 @@ class StateCommandRunner {
  public:
   virtual ~StateCommandRunner() = default;
   // Writes `state` to a private, writable directory (the command may write
-  // there, e.g. a program's own recovery; the copy is thrown away after),
+  // there, e.g. a program's own recovery; what it changes is undone before
+  // the directory holds another state),
   // runs `command` there through `/bin/sh -c` with CRASHFS_STATE set to the
   // directory and CRASHFS_STATE_ID to `state_id`, stdin from /dev/null, and
   // waits at most `timeout` (then kills it: out.timed_out).  With

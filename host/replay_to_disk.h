@@ -1,15 +1,11 @@
-// Writing one crash state to a real directory (`crashfs replay`).
+// Writing one crash state to a real directory (`crashfs replay`), whole,
+// with write_tree (tree_writer.h: what is written and how names are kept
+// beneath the target).
 //
 // The state is built into a fresh temporary sibling of the target
 // (".NAME.crashfs-XXXXXX") and renamed into place at the end, so the target
 // never holds half a state: on any error the temporary is removed and the
 // target is untouched.  The target must not exist, or be an empty directory.
-//
-// Safety: names come from the trace and are untrusted.  Every entry is
-// created with mkdirat / openat(O_CREAT|O_EXCL|O_NOFOLLOW) / symlinkat /
-// linkat relative to directory descriptors this code created, and a name
-// that is empty, ".", "..", or holds '/' or NUL stops the replay with an
-// error (a real trace never has one).  Symlinks are created, never followed.
 //
 // Fidelity: every entry gets the owner, the mode (set-user/group-id and
 // sticky bits included), the xattrs (every namespace) and the mtime of the
@@ -26,13 +22,12 @@
 // that directory's final path under the base directory.
 #pragma once
 
-#include <cstdint>
 #include <string>
-#include <vector>
 
 #include "core/fs_image.h"
 #include "core/state_builder.h"
 #include "core/status.h"
+#include "host/tree_writer.h"
 
 namespace crashfs::host {
 
@@ -40,15 +35,6 @@ struct ReplayOptions {
   std::string out_dir;
   int base_fd = -1;       // the base directory, or -1 (nothing to copy from)
   bool known_only = false;
-};
-
-struct ReplayStats {
-  std::uint64_t files = 0;
-  std::uint64_t dirs = 0;
-  std::uint64_t symlinks = 0;
-  std::uint64_t hard_links = 0;
-  std::uint64_t copied_from_base = 0;  // entries copied because the trace never mentioned them
-  std::vector<std::string> warnings;
 };
 
 // Writes `image` (a state built by `builder`) to options.out_dir.

@@ -2,13 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -16,7 +16,6 @@
 
 #include "core/image_view.h"
 #include "host/child_groups.h"
-#include "host/replay_to_disk.h"
 
 extern char** environ;
 
@@ -33,9 +32,11 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
     close(out_fds[1]);
     return Status::io_error(fmt::format("pipe: {}", std::strerror(err)));
   }
-  // The child's environment, built here: between fork() and exec the
-  // child only makes async-signal-safe calls (other threads may be running
-  // commands at the same time).
+  // The child's environment, built here.  posix_spawn (a vfork: no copy
+  // of crashfs's page tables per command, and safe while other threads
+  // run commands) sets up the rest: its own process group, stdout and
+  // stderr into the pipes, stdin from /dev/null, the state directory as
+  // its working directory, no blocked signals and default dispositions.
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view var(*e);
@@ -48,21 +49,29 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
   for (std::string& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
   const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
-  const pid_t pid = fork();
-  if (pid < 0) {
-    const int err = errno;
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_adddup2(&actions, out_fds[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, err_fds[1], 2);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addchdir_np(&actions, dir.c_str());
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD}) sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  pid_t pid = -1;
+  const int spawned = posix_spawn(&pid, "/bin/sh", &actions, &attr, const_cast<char* const*>(argv), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (spawned != 0) {
     for (int fd : {out_fds[0], out_fds[1], err_fds[0], err_fds[1]}) close(fd);
-    return Status::io_error(fmt::format("fork: {}", std::strerror(err)));
-  }
-  if (pid == 0) {
-    setpgid(0, 0);
-    dup2(out_fds[1], 1);
-    dup2(err_fds[1], 2);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0) dup2(devnull, 0);
-    if (chdir(dir.c_str()) != 0) _exit(126);
-    execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
-    _exit(127);
+    return Status::io_error(fmt::format("cannot start `/bin/sh -c {}` in {}: {}", command, dir, std::strerror(spawned)));
   }
   // The child's own group does not get crashfs's SIGINT/SIGTERM: kill it
   // when crashfs is stopped (child_groups.h).  setpgid here too, so the
@@ -122,55 +131,48 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
 
 }  // namespace
 
-ReplayingCommandRunner::ReplayingCommandRunner(Explorer& explorer, int base_fd)
-    : explorer_(explorer), base_fd_(base_fd) {}
+ReplayingCommandRunner::ReplayingCommandRunner(Explorer& explorer, int base_fd, StateTree::ChangeClock clock)
+    : clock_(clock) {
+  source_.builder = &explorer.builder();
+  source_.base_fd = base_fd;
+}
 
-Status ReplayingCommandRunner::state_dir(const std::string& name, std::string& dir) {
+// The trees go before the scratch directory that holds them.
+ReplayingCommandRunner::~ReplayingCommandRunner() { trees_.clear(); }
+
+Status ReplayingCommandRunner::write_to(const StateView& state, unsigned slot) {
+  const auto* view = dynamic_cast<const ImageView*>(&state);
+  if (view == nullptr) return Status::invalid_argument("cmd checker: the state is not an explorer image");
   if (scratch_.path().empty()) {
     if (Status st = scratch_.create("cmd"); !st) return st;
   }
-  dir = scratch_.path() + "/" + name;
-  return Status::ok();
-}
-
-Status ReplayingCommandRunner::write_to(const StateView& state, const std::string& name, std::string& dir) {
-  const auto* view = dynamic_cast<const ImageView*>(&state);
-  if (view == nullptr) return Status::invalid_argument("cmd checker: the state is not an explorer image");
-  if (Status st = state_dir(name, dir); !st) return st;
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  ReplayOptions replay;
-  replay.out_dir = dir;
-  replay.base_fd = base_fd_;
+  if (trees_.size() <= slot) trees_.resize(slot + 1);
+  if (!trees_[slot]) {
+    auto tree = std::make_unique<StateTree>(source_, clock_);
+    if (Status st = tree->create(fmt::format("{}/state-{}", scratch_.path(), slot)); !st) return st;
+    trees_[slot] = std::move(tree);
+  }
   ReplayStats stats;
-  if (Status st = write_state_to_disk(explorer_.builder(), view->image(), replay, stats); !st)
-    return Status::io_error(fmt::format("cmd checker: cannot write the state to {}: {}", dir, st.message()));
+  if (Status st = trees_[slot]->sync(view->image(), stats); !st)
+    return Status::io_error(fmt::format("cmd checker: cannot write the state to {}: {}", trees_[slot]->path(), st.message()));
   return Status::ok();
 }
 
 Status ReplayingCommandRunner::write_state(const StateView& state, unsigned slot) {
   if (slot >= slots_) return Status::invalid_argument(fmt::format("cmd checker: no slot {}", slot));
-  std::string dir;
-  return write_to(state, fmt::format("state-{}", slot), dir);
+  return write_to(state, slot);
 }
 
 Status ReplayingCommandRunner::run_written(unsigned slot, const std::string& command, std::string_view state_id,
                                            std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) {
-  const std::string dir = scratch_.path() + fmt::format("/state-{}", slot);
-  const Status ran = run_in(dir, command, state_id, timeout, keep_stdout, out);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  return ran;
+  if (slot >= trees_.size() || !trees_[slot]) return Status::invalid_argument(fmt::format("cmd checker: slot {} holds no state", slot));
+  return run_in(trees_[slot]->path(), command, state_id, timeout, keep_stdout, out);
 }
 
 Status ReplayingCommandRunner::run(const StateView& state, const std::string& command, std::string_view state_id,
                                    std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) {
-  std::string dir;
-  if (Status st = write_to(state, "state", dir); !st) return st;
-  const Status ran = run_in(dir, command, state_id, timeout, keep_stdout, out);
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-  return ran;
+  if (Status st = write_to(state, 0); !st) return st;
+  return run_in(trees_[0]->path(), command, state_id, timeout, keep_stdout, out);
 }
 
 }  // namespace crashfs::host
