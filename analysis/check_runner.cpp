@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <exception>
 #include <set>
+#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -34,6 +35,24 @@ bool run_one(Checker& checker, const CheckContext& ctx, std::vector<Violation>& 
     error = describe_failure(checker, std::current_exception());
   }
   return false;
+}
+
+// Runs `checker` on ctxs[lo, hi) into out[lo, hi) (out has ctxs.size()
+// results); an exception escaping check_batch is every state's harness
+// error.
+void check_range(Checker& checker, const std::vector<const CheckContext*>& ctxs, std::size_t lo, std::size_t hi,
+                 unsigned jobs, std::vector<CheckResult>& out) {
+  const std::vector<const CheckContext*> part(ctxs.begin() + static_cast<std::ptrdiff_t>(lo),
+                                              ctxs.begin() + static_cast<std::ptrdiff_t>(hi));
+  std::vector<CheckResult> got;
+  try {
+    checker.check_batch(part, jobs, got);
+  } catch (...) {
+    got.assign(part.size(), CheckResult{});
+    for (CheckResult& r : got) r.error = std::current_exception();
+  }
+  got.resize(part.size());
+  std::move(got.begin(), got.end(), out.begin() + static_cast<std::ptrdiff_t>(lo));
 }
 
 // A crash at `point` of `modified` stands for a crash anywhere before its
@@ -105,8 +124,26 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
     history = own_history.get();
   }
+  // Checker i is spread over threads when every thread has an instance.
+  std::vector<bool> spread(checkers.size(), false);
+  bool any_spread = false;
+  for (std::size_t i = 0; i < checkers.size() && !options.replicas.empty(); ++i) {
+    spread[i] = std::all_of(options.replicas.begin(), options.replicas.end(),
+                            [&](const std::vector<Checker*>& r) { return i < r.size() && r[i] != nullptr; });
+    any_spread = any_spread || spread[i];
+  }
+  // Units judged by checker i and its instances on other threads.
+  auto units_judged = [&](std::size_t i) -> std::optional<std::uint64_t> {
+    std::optional<std::uint64_t> n = checkers[i]->units_judged();
+    if (!n || !spread[i]) return n;
+    for (const auto& r : options.replicas) *n += r[i]->units_judged().value_or(0);
+    return n;
+  };
   std::vector<std::optional<std::uint64_t>> judged_before;
-  for (Checker* c : checkers) judged_before.push_back(c->units_judged());
+  for (std::size_t i = 0; i < checkers.size(); ++i) judged_before.push_back(units_judged(i));
+  // The base store makes the final image with the state builder at its
+  // first use: here, before any thread could (base_store.h).
+  if (any_spread) explorer.builder().base().final_path(kRootNode);
 
   // Promise epochs of the explored trace's crash points (explorer.h).
   ExploreOptions explore = options.explore;
@@ -131,7 +168,8 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     std::size_t moment;
     std::size_t point_index;
   };
-  const std::size_t batch_size = options.jobs > 1 && !options.on_checked ? std::size_t{32} * options.jobs : 1;
+  const std::size_t width = std::max<std::size_t>(options.jobs, 1 + options.replicas.size());
+  const std::size_t batch_size = width > 1 && !options.on_checked ? std::size_t{32} * width : 1;
   std::vector<Pending> batch;
   std::vector<std::vector<CheckResult>> results(checkers.size());
   std::map<std::pair<ModelKind, std::string>, std::uint64_t> kept;
@@ -146,14 +184,22 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
       contexts.push_back(CheckContext{*p.state, *p.completed, explorer.versions(), p.crash_seq, history, p.moment, p.id});
     std::vector<const CheckContext*> ctxs;
     for (const CheckContext& c : contexts) ctxs.push_back(&c);
-    for (std::size_t i = 0; i < checkers.size(); ++i) {
-      try {
-        checkers[i]->check_batch(ctxs, options.jobs, results[i]);
-      } catch (...) {
-        results[i].assign(ctxs.size(), CheckResult{});
-        for (CheckResult& r : results[i]) r.error = std::current_exception();
-      }
-    }
+    for (auto& r : results) r.assign(ctxs.size(), CheckResult{});
+    // The spread checkers: thread w checks the w-th run of the batch.
+    const std::size_t shares = any_spread ? 1 + options.replicas.size() : 0;
+    auto check_share = [&](std::size_t w) {
+      const std::size_t lo = ctxs.size() * w / shares, hi = ctxs.size() * (w + 1) / shares;
+      if (lo == hi) return;
+      for (std::size_t i = 0; i < checkers.size(); ++i)
+        if (spread[i]) check_range(w == 0 ? *checkers[i] : *options.replicas[w - 1][i], ctxs, lo, hi, 1, results[i]);
+    };
+    if (shares > 0) {
+      std::vector<std::jthread> threads;
+      for (std::size_t w = 1; w < shares; ++w) threads.emplace_back(check_share, w);
+      check_share(0);
+    }  // joined here
+    for (std::size_t i = 0; i < checkers.size(); ++i)
+      if (!spread[i]) check_range(*checkers[i], ctxs, 0, ctxs.size(), options.jobs, results[i]);
     for (std::size_t k = 0; k < batch.size(); ++k) {
       const Pending& p = batch[k];
       ++report.states_checked[p.model];
@@ -233,7 +279,7 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     mark_cells([](const auto&) { return true; }, why);
   } else {
     for (std::size_t i = 0; i < checkers.size(); ++i) {
-      const auto now = checkers[i]->units_judged();
+      const auto now = units_judged(i);
       if (!now || *now != judged_before[i].value_or(0)) continue;
       const std::string why = fmt::format("--checker {} judged nothing: no {} in any state; the workload wrote {}",
                                           checkers[i]->name(), checkers[i]->scope(), files_written(explorer));

@@ -106,6 +106,15 @@ struct CheckOptions {
   // dump: run that many commands at once).  The report is the same for
   // every value.
   unsigned jobs = 1;
+  // Independent instances of the checkers for more threads: replicas[w][i]
+  // checks, on thread w + 1, its share of each batch in place of
+  // checkers[i] (this thread checks the first share); null where checker i
+  // stays on this thread (runs_commands()).  Each thread's share is a run
+  // of consecutive states, the same position in every batch, so an
+  // instance resumes from states close to its last.  While the threads
+  // run, the exploration waits (they share the explorer's state builder
+  // through the history).  The report is the same with or without them.
+  std::vector<std::vector<Checker*>> replicas;
   // Called after each state or batch of states checked; may be empty.
   std::function<void(const CheckProgress&)> progress;
 };

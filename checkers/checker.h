@@ -13,6 +13,14 @@
 // Cost model: a checker caches verdicts per distinct file version (content
 // hash plus whatever else its verdict depends on), so checking N states
 // costs the number of distinct versions, not N times the number of files.
+//
+// Threads (--jobs): one checker object is used by one thread at a time.
+// The check runner runs independent instances of a checker (made from the
+// same spec) on several threads, each on its share of the states; so what
+// check() finds must depend on the context alone, never on which states
+// the instance saw before (caches and resumed work only save time).
+// Checkers that run commands (runs_commands()) are not replicated: they
+// run their commands at once themselves (check_batch).
 #pragma once
 
 #include <cstdint>
@@ -58,6 +66,9 @@ class Checker {
   // state it was given; nullopt for checkers that judge every state whole.
   // A run in which this stays 0 checked nothing (the glob matched nothing).
   virtual std::optional<std::uint64_t> units_judged() const { return std::nullopt; }
+  // True for the checkers that run a command per state (cmd:, dump:): the
+  // runner gives them whole batches and `jobs`, never other threads.
+  virtual bool runs_commands() const { return false; }
   // Appends the violations of ctx.state to `out`.
   virtual void check(const CheckContext& ctx, std::vector<Violation>& out) = 0;
   // Checks the states of `ctxs` in order; out[i] (out is resized) is what

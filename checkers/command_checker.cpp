@@ -119,6 +119,7 @@ class CommandChecker : public Checker {
  public:
   CommandChecker(StateCommandRunner& runner, CommandCheckerOptions options) : cache_(runner, std::move(options), false) {}
   std::string name() const override { return "cmd:" + cache_.options().command; }
+  bool runs_commands() const override { return true; }
   void check(const CheckContext& ctx, std::vector<Violation>& out) override {
     const Outcome& o = cache_.run(ctx.state, ctx.state_id);
     if (o.status != 0) out.push_back(cache_.failed(o, name()));
@@ -159,6 +160,7 @@ class DumpChecker : public OracleChecker {
  public:
   using OracleChecker::OracleChecker;
   std::optional<std::uint64_t> units_judged() const override { return std::nullopt; }
+  bool runs_commands() const override { return true; }
   // The batch's states run at once; the run's history states, which the
   // oracle asks for one by one, are mostly the same contents (cached).
   void check_batch(const std::vector<const CheckContext*>& ctxs, unsigned jobs, std::vector<CheckResult>& out) override {

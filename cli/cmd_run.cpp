@@ -91,8 +91,8 @@ void add_check_args(CLI::App* cmd, CheckArgs& args) {
   cmd->add_option("--max-fsync-checks", args.max_fsync_checks,
                   "Recorded fsyncs to test for need, each by one re-exploration (default 64)");
   cmd->add_option("--jobs,-j", args.jobs,
-                  "States checked at once: cmd: and dump: run this many commands in parallel (default: the number "
-                  "of CPUs); the report is the same for every value")
+                  "States checked at once (default: the number of CPUs): the in-process checkers run on this many "
+                  "threads, cmd: and dump: run this many commands in parallel; the report is the same for every value")
       ->check(CLI::Range(1u, 1024u));
   cmd->add_flag("--quiet,-q", args.quiet, "No progress lines on stderr");
 }
@@ -223,6 +223,22 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   }
   std::vector<Checker*> checkers;
   for (auto& c : owned) checkers.push_back(c.get());
+  // An instance of every in-process checker per further thread (--jobs);
+  // cmd: and dump: run their commands in parallel themselves.
+  std::vector<std::vector<Checker*>> replicas;
+  for (unsigned w = 1; w < jobs; ++w) {
+    std::vector<Checker*> row;
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+      std::unique_ptr<Checker> replica;
+      if (!owned[i]->runs_commands() && make_checker(specs[i], services, replica).is_ok()) {
+        row.push_back(replica.get());
+        owned.push_back(std::move(replica));
+      } else {
+        row.push_back(nullptr);
+      }
+    }
+    replicas.push_back(std::move(row));
+  }
 
   const auto started = std::chrono::steady_clock::now();
   Progress progress(args.quiet);
@@ -230,6 +246,7 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   options.explore = explore;
   options.progress = [&](const CheckProgress& p) { progress.update(p); };
   options.jobs = jobs;
+  options.replicas = replicas;
   options.keep_per_cell = args.keep;
   options.history = &history;
   info.trace_path = trace_path;

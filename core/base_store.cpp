@@ -8,17 +8,23 @@ BaseStore::BaseStore(BaseContent* content, FsImage initial, std::function<FsImag
     : content_(content), initial_(std::move(initial)), make_final_(std::move(final_image)) {}
 
 std::optional<std::string> BaseStore::final_path(NodeId node) const {
+  const std::lock_guard lock(mutex_);
+  return final_path_locked(node);
+}
+
+std::optional<std::string> BaseStore::final_path_locked(NodeId node) const {
   if (!final_) final_ = make_final_();
   return final_->path_of(node);
 }
 
 std::string_view BaseStore::base_bytes(NodeId node) const {
+  const std::lock_guard lock(mutex_);
   if (auto it = cache_.find(node); it != cache_.end()) return it->second;
   std::string_view bytes;
   auto fail = [&](Status st) {
     if (status_.is_ok()) status_ = std::move(st);
   };
-  const std::optional<std::string> path = final_path(node);
+  const std::optional<std::string> path = final_path_locked(node);
   if (!path) {
     fail(Status::not_found(fmt::format(
         "node {} has no PreImage and is not in the final tree: the trace is incomplete (re-record it)", node)));

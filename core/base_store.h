@@ -8,9 +8,14 @@
 // what the trace recorded: the directory changed after recording) reads as
 // zeros and is remembered: status() names the first one, so a command can
 // refuse to trust the result.
+//
+// Thread-safe (a lock), but the first call of base_bytes() or final_path()
+// makes the final image with the state builder: make it on the thread that
+// owns the builder (the check runner does, before it starts threads).
 #pragma once
 
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -35,9 +40,12 @@ class BaseStore : public BaseResolver {
   const Status& status() const { return status_; }
 
  private:
+  std::optional<std::string> final_path_locked(NodeId node) const;
+
   BaseContent* content_;
   FsImage initial_;
   std::function<FsImage()> make_final_;
+  mutable std::mutex mutex_;  // guards the three below
   mutable std::optional<FsImage> final_;
   mutable std::unordered_map<NodeId, std::string_view> cache_;
   mutable Status status_;

@@ -4,6 +4,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <mutex>
 #include <map>
 #include <vector>
 
@@ -104,35 +105,60 @@ struct FsNode::HashMemo {
   }
 };
 
+namespace {
+// Guards every HashMemo and every FsNode::memo_ pointer: versions share
+// memos (a node copied to be edited links to its old version's), and
+// checkers on several threads (--jobs) hash nodes of shared images while
+// one of them may build more images (RunHistory::state_at).  Held only to
+// read and update memos: the bytes are hashed outside it.
+std::mutex& hash_mutex() {
+  static std::mutex m;
+  return m;
+}
+}  // namespace
+
 ContentHash FsNode::content_hash(const BaseResolver& base) const {
-  if (!memo_) memo_ = std::make_shared<HashMemo>();
-  if (!memo_->content_set) {
-    memo_->content = content;
-    memo_->content_set = true;
-  }
-  if (memo_->hash) return *memo_->hash;
-  // The nearest earlier version already hashed (the versions in between
-  // need no hash of their own: a crash state applies several operations to
-  // a process-kill image, and only the result is looked at).
-  HashMemo* from = memo_->prior.get();
-  for (std::size_t steps = 1; from != nullptr && !from->hash && steps < kMaxChain; ++steps) from = from->prior.get();
-  if (from != nullptr && !from->hash) from = nullptr;
-  HashMemo& cur = *memo_;
+  std::shared_ptr<HashMemo> memo;
+  Rope resume_content;  // of the nearest earlier version already hashed
   HashState state(XXH3_createState());
-  std::uint64_t resume = 0;
-  if (from != nullptr && from->state && from->content.size() <= cur.content.size() &&
-      (cur.content.same_as(from->content) || cur.content.common_prefix(from->content, base) == from->content.size())) {
-    XXH3_copyState(state.get(), from->state.get());
-    resume = from->content.size();
-  } else {
-    XXH3_128bits_reset(state.get());
+  bool may_resume = false;
+  {
+    const std::lock_guard lock(hash_mutex());
+    if (!memo_) memo_ = std::make_shared<HashMemo>();
+    if (!memo_->content_set) {
+      memo_->content = content;
+      memo_->content_set = true;
+    }
+    if (memo_->hash) return *memo_->hash;
+    memo = memo_;
+    // The nearest earlier version already hashed (the versions in between
+    // need no hash of their own: a crash state applies several operations
+    // to a process-kill image, and only the result is looked at).
+    const HashMemo* from = memo->prior.get();
+    for (std::size_t steps = 1; from != nullptr && !from->hash && steps < kMaxChain; ++steps) from = from->prior.get();
+    if (from != nullptr && from->hash && from->state && from->content.size() <= memo->content.size()) {
+      resume_content = from->content;
+      XXH3_copyState(state.get(), from->state.get());
+      may_resume = true;
+    }
   }
-  hash_from(state.get(), cur.content, resume, base);
+  // The contents are immutable ropes (memo->content is set once): hash
+  // without the lock, so threads hash distinct versions at once.
+  const Rope& now = memo->content;
+  std::uint64_t resume = 0;
+  if (may_resume && (now.same_as(resume_content) || now.common_prefix(resume_content, base) == resume_content.size()))
+    resume = resume_content.size();
+  else
+    XXH3_128bits_reset(state.get());
+  hash_from(state.get(), now, resume, base);
   const XXH128_hash_t h = XXH3_128bits_digest(state.get());
-  cur.hash = ContentHash{h.low64, h.high64};
-  cur.state = std::move(state);
-  memo_->prior.reset();  // the versions in between stay linked for other versions edited from them
-  return *memo_->hash;
+  const std::lock_guard lock(hash_mutex());
+  if (!memo->hash) {  // else another thread hashed it meanwhile (the same value)
+    memo->hash = ContentHash{h.low64, h.high64};
+    memo->state = std::move(state);
+    memo->prior.reset();  // the versions in between stay linked for other versions edited from them
+  }
+  return *memo->hash;
 }
 
 const FsNode* FsImage::node(NodeId id) const {
@@ -194,9 +220,13 @@ std::optional<std::string> FsImage::path_of(NodeId id) const {
 
 FsNode& FsImage::edit(NodeId id) {
   const FsNodePtr* old = nodes_.find(id);
+  // Only files and symlinks are ever hashed (have a memo).
+  const bool hashed = old && ((*old)->kind == NodeKind::kFile || (*old)->kind == NodeKind::kSymlink);
+  std::unique_lock<std::mutex> lock;
+  if (hashed) lock = std::unique_lock(hash_mutex());
   auto copy = old ? std::make_shared<FsNode>(**old) : std::make_shared<FsNode>();
   copy->memo_.reset();
-  if (old && ((*old)->kind == NodeKind::kFile || (*old)->kind == NodeKind::kSymlink)) {
+  if (hashed) {
     copy->memo_ = std::make_shared<FsNode::HashMemo>();
     // The old version is final: remember its content, so the new version's
     // hash can resume from it (content_hash).

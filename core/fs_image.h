@@ -24,8 +24,9 @@
 // Nodes stay in the image when their last link goes (an open descriptor can
 // still write to them); only nodes reachable from the root are listed.
 //
-// Thread-safety: copies may be read from several threads, except
-// FsNode::content_hash(), whose cache is not synchronized.
+// Thread-safety: copies may be read from several threads, also while
+// another thread applies operations to its own copy; FsNode::content_hash()
+// takes a lock for its cache (shared between versions of a node).
 #pragma once
 
 #include <cstdint>

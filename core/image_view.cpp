@@ -25,6 +25,7 @@ FileEntry ImageView::make_entry(std::string path, NodeId id, const FsNode& node)
 }
 
 const std::vector<FileEntry>& ImageView::entries() const {
+  const std::lock_guard lock(mutex_);
   if (listed_) return entries_;
   listed_ = true;
   // Depth-first from the root; `on_path` guards against directory cycles a
@@ -58,6 +59,7 @@ const std::vector<FileEntry>& ImageView::entries() const {
 }
 
 const FileEntry* ImageView::find(std::string_view path) const {
+  const std::lock_guard lock(mutex_);
   if (listed_) {
     auto it = std::lower_bound(entries_.begin(), entries_.end(), path,
                                [](const FileEntry& e, std::string_view p) { return e.path < p; });

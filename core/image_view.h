@@ -6,10 +6,13 @@
 // a view costs nothing until a checker looks.  read() and provenance()
 // resolve the entry by path in this state.
 //
-// Not thread-safe (lazy caches); one view per thread.
+// Thread-safe: the lazy listing and lookups take the view's lock, so
+// checkers on several threads (--jobs) may share a view (a crash-free
+// state, a moment of the history).
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -54,6 +57,7 @@ class ImageView : public StateView {
 
   FsImage image_;
   const BaseResolver* base_;
+  mutable std::mutex mutex_;  // guards the three below
   mutable std::vector<FileEntry> entries_;
   mutable bool listed_ = false;
   mutable std::unordered_map<std::string, std::unique_ptr<FileEntry>> found_;

@@ -40,6 +40,7 @@ TraceHistory::TraceHistory(Explorer& explorer, std::vector<Acknowledgement> ackn
 }
 
 std::shared_ptr<const StateView> TraceHistory::state_at(std::size_t moment) const {
+  const std::lock_guard lock(mutex_);
   for (auto& [m, view] : recent_)
     if (m == moment) return view;
   StateBuilder& builder = explorer_.builder();

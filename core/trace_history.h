@@ -12,11 +12,15 @@
 //                 O_SYNC / O_DSYNC acknowledges that file at every path it
 //                 has right after it.
 //
-// Not thread-safe.  The explorer must outlive it.
+// Thread-safe: state_at() takes a lock (it builds images with the
+// explorer's StateBuilder, so nothing else may use that builder meanwhile:
+// the check runner's threads run while its exploration waits).  The
+// explorer must outlive it.
 #pragma once
 
 #include <cstddef>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -43,6 +47,7 @@ class TraceHistory : public RunHistory {
   std::vector<Acknowledgement> acks_;
   // path -> its file-sync acknowledgements, in moment order
   std::unordered_map<std::string, std::vector<Acknowledgement>> file_syncs_;
+  mutable std::mutex mutex_;  // guards recent_ and the builder
   mutable std::vector<std::pair<std::size_t, std::shared_ptr<const StateView>>> recent_;  // small LRU
 };
 

@@ -122,7 +122,12 @@ std::string text_of(const CheckReport& r) {
   return out;
 }
 
-std::string report_with_jobs(unsigned jobs, int* max_running = nullptr, int* sequential = nullptr) {
+// `threads` > 1: the in-process checkers also run on that many threads,
+// one instance each (CheckOptions::replicas, as `crashfs check --jobs`
+// makes them); `replica_units` gets the units the other threads' instances
+// judged.
+std::string report_with_jobs(unsigned jobs, int* max_running = nullptr, int* sequential = nullptr, unsigned threads = 1,
+                             std::uint64_t* replica_units = nullptr) {
   const TraceBuilder b = workload();
   const Trace trace = b.build();
   MemoryBaseContent base = b.base();
@@ -144,7 +149,26 @@ std::string report_with_jobs(unsigned jobs, int* max_running = nullptr, int* seq
   options.explore.models = {ModelKind::kProcessKill, ModelKind::kPosix};
   options.explore.sector = 512;
   options.jobs = jobs;
+  std::vector<std::unique_ptr<Checker>> replica_owned;
+  for (unsigned w = 1; w < threads; ++w) {
+    std::vector<Checker*> row;
+    for (const std::string text : {"journal:u32le@j.log", "atomic@conf"}) {
+      CheckerSpec spec;
+      BOOST_REQUIRE(parse_checker_spec(text, spec).is_ok());
+      std::unique_ptr<Checker> c;
+      BOOST_REQUIRE(make_checker(spec, services, c).is_ok());
+      row.push_back(c.get());
+      replica_owned.push_back(std::move(c));
+    }
+    row.push_back(nullptr);  // cmd: and dump: stay on this thread
+    row.push_back(nullptr);
+    options.replicas.push_back(row);
+  }
   const std::string text = text_of(run_checks(explorer, checkers, options));
+  if (replica_units) {
+    *replica_units = 0;
+    for (auto& c : replica_owned) *replica_units += c->units_judged().value_or(0);
+  }
   if (max_running) *max_running = runner.max_running();
   if (sequential) *sequential = runner.sequential();
   return text;
@@ -163,4 +187,16 @@ BOOST_AUTO_TEST_CASE(the_report_is_the_same_for_one_and_for_two_jobs) {
   BOOST_TEST(one_running == 0);  // one job: every command through run(), one at a time
   BOOST_TEST(two_running >= 1);
   BOOST_TEST(two_running <= 2);
+}
+
+// Threads for the in-process checkers: each thread's instance checks its
+// share of every batch, and the report is the one of a single thread.
+BOOST_AUTO_TEST_CASE(in_process_checkers_on_several_threads_give_the_report_of_one) {
+  const std::string one = report_with_jobs(1);
+  for (unsigned threads : {2u, 3u}) {
+    std::uint64_t replica_units = 0;
+    const std::string many = report_with_jobs(threads, nullptr, nullptr, threads, &replica_units);
+    BOOST_TEST(many == one);
+    BOOST_TEST(replica_units > 0u);  // the other threads did check states
+  }
 }
