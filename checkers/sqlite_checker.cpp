@@ -3,14 +3,12 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <map>
 #include <optional>
 #include <stdexcept>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
 #include "checkers/glob.h"
+#include "checkers/sqlite_view.h"
 #include "checkers/view_oracle.h"
 
 namespace crashfs {
@@ -38,11 +36,6 @@ std::optional<DbFiles> load(const StateView& view, const std::string& path) {
   return f;
 }
 
-struct Opened {
-  std::string error;   // non-empty: cannot open or integrity_check failed
-  Recovered recovered;  // schema, user_version and every table's rows
-};
-
 class Db {
  public:
   ~Db() {
@@ -57,97 +50,17 @@ class Db {
   sqlite3* db_ = nullptr;
 };
 
-std::string serialize_row(sqlite3_stmt* stmt) {
-  std::string row;
-  const int n = sqlite3_column_count(stmt);
-  for (int i = 0; i < n; ++i) {
-    const int type = sqlite3_column_type(stmt, i);
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, i));
-    const int len = sqlite3_column_bytes(stmt, i);
-    row += fmt::format("{}:{}:", type, len);
-    if (bytes) row.append(bytes, static_cast<std::size_t>(len));
-    row += '\x1f';
-  }
-  return row;
-}
-
-// The rows of `sql`'s result, serialized and sorted; false (with `error`) on failure.
-bool rows_of(sqlite3* db, const std::string& sql, std::vector<std::string>& rows, std::string& error) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    error = fmt::format("cannot run {}: {}", sql, sqlite3_errmsg(db));
-    return false;
-  }
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) rows.push_back(serialize_row(stmt));
-  if (rc != SQLITE_DONE) error = fmt::format("{}: {}", sql, sqlite3_errmsg(db));
-  sqlite3_finalize(stmt);
-  std::sort(rows.begin(), rows.end());
-  return error.empty();
-}
-
 // Opens the database as a reader would (libsqlite3 rolls a hot journal back
-// or replays the WAL, on this private copy), checks its integrity and reads
-// the view: user_version, the schema, and every table's rows (sorted: row
-// order is not part of what SQLite promises).
-Opened open_and_check(const ScratchSpace& dir, const DbFiles& files) {
-  Opened out;
+// or replays the WAL, on this private copy) and reads it (sqlite_view.h).
+SqliteRead open_and_check(const ScratchSpace& dir, const DbFiles& files) {
   dir.clear();
   Status st = dir.write_file("db", files.db);
   if (st && files.has_journal) st = dir.write_file("db-journal", files.journal);
   if (st && files.has_wal) st = dir.write_file("db-wal", files.wal);
   if (!st) throw std::runtime_error("sqlite checker: " + st.message());  // the harness's failure
   Db db;
-  if (db.open(dir.path() + "/db") != SQLITE_OK) {
-    out.error = fmt::format("cannot open: {}", db.get() ? sqlite3_errmsg(db.get()) : "out of memory");
-    return out;
-  }
-  sqlite3_busy_timeout(db.get(), 1000);
-  std::string verdict;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
-    out.error = fmt::format("cannot read the database: {}", sqlite3_errmsg(db.get()));
-    return out;
-  }
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (!verdict.empty()) verdict += "; ";
-    verdict += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  }
-  if (rc != SQLITE_DONE) verdict = fmt::format("integrity_check error: {}", sqlite3_errmsg(db.get()));
-  sqlite3_finalize(stmt);
-  if (verdict != "ok") {
-    out.error = fmt::format("PRAGMA integrity_check: {}", verdict);
-    return out;
-  }
-  ViewDigest digest;
-  digest.add(std::string_view("sqlite"));
-  std::vector<std::string> rows;
-  if (!rows_of(db.get(), "PRAGMA user_version", rows, out.error)) return out;
-  for (const auto& r : rows) digest.add(r);
-  std::vector<std::string> schema;
-  if (!rows_of(db.get(), "SELECT type, name, tbl_name, sql FROM sqlite_master", schema, out.error)) return out;
-  digest.add(static_cast<std::uint64_t>(schema.size()));
-  for (const auto& r : schema) digest.add(r);
-  std::vector<std::string> tables;
-  if (sqlite3_prepare_v2(db.get(),
-                         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_stat%' ORDER BY name",
-                         -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    sqlite3_finalize(stmt);
-  }
-  std::uint64_t total = 0;
-  for (const auto& table : tables) {
-    rows.clear();
-    std::string quoted;
-    for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    if (!rows_of(db.get(), fmt::format("SELECT * FROM \"{}\"", quoted), rows, out.error)) return out;
-    digest.add(table).add(static_cast<std::uint64_t>(rows.size()));
-    for (const auto& r : rows) digest.add(r);
-    total += rows.size();
-  }
-  out.recovered = Recovered{digest.finish(), fmt::format("{} table(s), {} row(s)", tables.size(), total)};
-  return out;
+  if (db.open(dir.path() + "/db") != SQLITE_OK) return sqlite_open_failure(db.get());
+  return read_sqlite_view(db.get());
 }
 
 // How an application's libsqlite3 reads a database back (view_oracle.h).
@@ -172,14 +85,14 @@ class SqliteReader : public ViewReader {
   }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
-    const Opened* o = opened(state, unit);
+    const SqliteRead* o = opened(state, unit);
     if (o == nullptr) return Recovered{kAbsentView, "no database"};
     if (!o->error.empty()) return Recovered{ViewDigest().add(std::string_view("unreadable")).finish(), o->error};
     return o->recovered;
   }
 
   void integrity(const CheckContext& ctx, const std::string& unit, std::vector<Violation>& out) override {
-    const Opened* o = opened(ctx.state, unit);
+    const SqliteRead* o = opened(ctx.state, unit);
     if (o == nullptr || o->error.empty()) return;
     Violation v;
     v.checker = name();
@@ -200,7 +113,7 @@ class SqliteReader : public ViewReader {
   }
 
   // The database at `path` opened (cached by content); nullptr when absent.
-  const Opened* opened(const StateView& state, const std::string& path) {
+  const SqliteRead* opened(const StateView& state, const std::string& path) {
     const FileEntry* db = state.find(path);
     if (db == nullptr || db->kind != NodeKind::kFile) return nullptr;
     // The key: the three files' content hashes (cheap: cached per version).
@@ -226,7 +139,7 @@ class SqliteReader : public ViewReader {
   std::vector<std::string> globs_;
   ScratchFactory make_scratch_;
   std::unique_ptr<ScratchSpace> scratch_;
-  std::unordered_map<ContentHash, Opened, ContentHashHasher> cache_;
+  std::unordered_map<ContentHash, SqliteRead, ContentHashHasher> cache_;
 };
 
 }  // namespace
