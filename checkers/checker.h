@@ -1,7 +1,7 @@
 // The Checker interface: decides whether one crash state is acceptable.
 //
 // Checkers are pure: they see read-only views and return violations; they
-// never touch the real file system.  The few that must (sqlite, cmd) reach
+// never touch the real file system.  The few that must (cmd, dump) reach
 // the host through checker_host.h.
 //
 // A checker is given, for one crash point, a CheckContext

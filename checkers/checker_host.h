@@ -1,18 +1,14 @@
 // The seam between the pure checkers and the operating system.
 //
-// Most checkers only read StateViews.  A few need the host: sqlite
-// (libsqlite3 opens real paths, so it needs a private directory) and the
-// command checkers (cmd:, which run a program on a crash state written to
-// disk).  They get those services through the interfaces below, given at
-// construction; host/ implements them over the real file system
-// (host/scratch_dir.h, host/state_command_runner.h), and tests may
-// substitute fakes, so checkers/ itself never includes host/, cli/ or
-// fusefs/.
+// Most checkers only read StateViews.  The command checkers (cmd:, dump:,
+// which run a program on a crash state written to disk) need the host: they
+// get it through the interface below, given at construction; host/
+// implements it over the real file system (host/state_command_runner.h),
+// and tests may substitute fakes, so checkers/ itself never includes host/,
+// cli/ or fusefs/.
 #pragma once
 
 #include <chrono>
-#include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,21 +16,6 @@
 #include "core/status.h"
 
 namespace crashfs {
-
-// A private directory for a checker's own files, removed with everything
-// in it when the object dies.
-class ScratchSpace {
- public:
-  virtual ~ScratchSpace() = default;
-  virtual const std::string& path() const = 0;
-  // Writes `bytes` to `name` (a plain file name, no slashes) inside it.
-  virtual Status write_file(std::string_view name, std::string_view bytes) const = 0;
-  // Removes everything inside, keeping the directory.
-  virtual void clear() const = 0;
-};
-
-// Makes a new ScratchSpace; `purpose` names it (e.g. "sqlite").
-using ScratchFactory = std::function<Status(std::string_view purpose, std::unique_ptr<ScratchSpace>& out)>;
 
 // What a command did.
 struct CommandOutcome {
@@ -74,9 +55,13 @@ class StateCommandRunner {
                              std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out);
 };
 
-// What make_checker (checker_spec.h) gives the checkers that need the host.
+// What make_checker (checker_spec.h) gives the checkers: the host for those
+// that need it, and what the trace says of where it was recorded.
 struct CheckerServices {
-  ScratchFactory make_scratch;                   // sqlite
+  // The absolute directory the workload's files were in (the trace's
+  // recorded directory; empty: unknown).  sqlite finds there the absolute
+  // names SQLite wrote into a journal (a super-journal's).
+  std::string recorded_dir;
   StateCommandRunner* commands = nullptr;        // cmd:, dump:
   std::chrono::seconds command_timeout{60};      // per state, cmd: and dump:
 };

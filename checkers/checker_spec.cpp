@@ -141,9 +141,7 @@ Status make_checker(const CheckerSpec& spec, const CheckerServices& services, st
     return Status::ok();
   }
   if (spec.name == "sqlite") {
-    if (!services.make_scratch)
-      return Status::unsupported("--checker " + quoted(spec.text) + ": sqlite needs a scratch directory (checker_host.h)");
-    out = make_sqlite_checker(spec.globs, services.make_scratch);
+    out = make_sqlite_checker(spec.globs, services.recorded_dir);
     return Status::ok();
   }
   if (spec.name == "cmd" || spec.name == "dump") {

@@ -16,9 +16,10 @@
 //                         (command_checker.h)
 // A glob may start with "./" (dropped); a leading '/' is an error.
 //
-// make_checker() builds every checker; sqlite, cmd and dump need the host
-// services of checker_host.h (a scratch directory, a command runner), and
-// without them make_checker() returns Status::unsupported.
+// make_checker() builds every checker; cmd and dump need the host services
+// of checker_host.h (a command runner), and without them make_checker()
+// returns Status::unsupported.  sqlite is pure: the services only tell it
+// the recorded directory.
 #pragma once
 
 #include <memory>
@@ -50,7 +51,8 @@ std::string canonical_text(const CheckerSpec& spec);
 Status parse_checker_specs(const std::vector<std::string>& texts, std::vector<CheckerSpec>& out);
 
 Status make_checker(const CheckerSpec& spec, const CheckerServices& services, std::unique_ptr<Checker>& out);
-// For the pure checkers (pyc, journal, atomic): no host services.
+// For the pure checkers (pyc, journal, atomic, sqlite): no host services
+// (sqlite does not know the recorded directory).
 Status make_checker(const CheckerSpec& spec, std::unique_ptr<Checker>& out);
 
 }  // namespace crashfs

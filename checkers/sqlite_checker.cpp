@@ -1,160 +1,29 @@
 #include "checkers/sqlite_checker.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
-#include <map>
-#include <optional>
-#include <stdexcept>
+#include <list>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
 #include "checkers/glob.h"
+#include "checkers/sqlite_memory_files.h"
+#include "checkers/sqlite_memory_vfs.h"
+#include "checkers/sqlite_view.h"
 #include "checkers/view_oracle.h"
 
 namespace crashfs {
 namespace {
 
-// The files of one database in one state.
-struct DbFiles {
-  std::string db, journal, wal;
-  bool has_journal = false, has_wal = false;
-};
+// Where the state's files appear to SQLite when the recorded directory is
+// not known: a directory no recorded name lies under.
+constexpr const char* kUnknownRoot = "/crashfs-unknown-recorded-dir";
 
-std::optional<DbFiles> load(const StateView& view, const std::string& path) {
-  const FileEntry* db = view.find(path);
-  if (db == nullptr || db->kind != NodeKind::kFile) return std::nullopt;
-  DbFiles f;
-  f.db = view.read(*db);
-  if (const FileEntry* j = view.find(path + "-journal"); j && j->kind == NodeKind::kFile) {
-    f.journal = view.read(*j);
-    f.has_journal = true;
-  }
-  if (const FileEntry* w = view.find(path + "-wal"); w && w->kind == NodeKind::kFile) {
-    f.wal = view.read(*w);
-    f.has_wal = true;
-  }
-  return f;
-}
-
-struct Opened {
-  std::string error;   // non-empty: cannot open or integrity_check failed
-  Recovered recovered;  // schema, user_version and every table's rows
-};
-
-class Db {
- public:
-  ~Db() {
-    if (db_) sqlite3_close_v2(db_);
-  }
-  int open(const std::string& path) {
-    return sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr);
-  }
-  sqlite3* get() const { return db_; }
-
- private:
-  sqlite3* db_ = nullptr;
-};
-
-std::string serialize_row(sqlite3_stmt* stmt) {
-  std::string row;
-  const int n = sqlite3_column_count(stmt);
-  for (int i = 0; i < n; ++i) {
-    const int type = sqlite3_column_type(stmt, i);
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, i));
-    const int len = sqlite3_column_bytes(stmt, i);
-    row += fmt::format("{}:{}:", type, len);
-    if (bytes) row.append(bytes, static_cast<std::size_t>(len));
-    row += '\x1f';
-  }
-  return row;
-}
-
-// The rows of `sql`'s result, serialized and sorted; false (with `error`) on failure.
-bool rows_of(sqlite3* db, const std::string& sql, std::vector<std::string>& rows, std::string& error) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    error = fmt::format("cannot run {}: {}", sql, sqlite3_errmsg(db));
-    return false;
-  }
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) rows.push_back(serialize_row(stmt));
-  if (rc != SQLITE_DONE) error = fmt::format("{}: {}", sql, sqlite3_errmsg(db));
-  sqlite3_finalize(stmt);
-  std::sort(rows.begin(), rows.end());
-  return error.empty();
-}
-
-// Opens the database as a reader would (libsqlite3 rolls a hot journal back
-// or replays the WAL, on this private copy), checks its integrity and reads
-// the view: user_version, the schema, and every table's rows (sorted: row
-// order is not part of what SQLite promises).
-Opened open_and_check(const ScratchSpace& dir, const DbFiles& files) {
-  Opened out;
-  dir.clear();
-  Status st = dir.write_file("db", files.db);
-  if (st && files.has_journal) st = dir.write_file("db-journal", files.journal);
-  if (st && files.has_wal) st = dir.write_file("db-wal", files.wal);
-  if (!st) throw std::runtime_error("sqlite checker: " + st.message());  // the harness's failure
-  Db db;
-  if (db.open(dir.path() + "/db") != SQLITE_OK) {
-    out.error = fmt::format("cannot open: {}", db.get() ? sqlite3_errmsg(db.get()) : "out of memory");
-    return out;
-  }
-  sqlite3_busy_timeout(db.get(), 1000);
-  std::string verdict;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db.get(), "PRAGMA integrity_check", -1, &stmt, nullptr) != SQLITE_OK) {
-    out.error = fmt::format("cannot read the database: {}", sqlite3_errmsg(db.get()));
-    return out;
-  }
-  int rc;
-  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (!verdict.empty()) verdict += "; ";
-    verdict += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-  }
-  if (rc != SQLITE_DONE) verdict = fmt::format("integrity_check error: {}", sqlite3_errmsg(db.get()));
-  sqlite3_finalize(stmt);
-  if (verdict != "ok") {
-    out.error = fmt::format("PRAGMA integrity_check: {}", verdict);
-    return out;
-  }
-  ViewDigest digest;
-  digest.add(std::string_view("sqlite"));
-  std::vector<std::string> rows;
-  if (!rows_of(db.get(), "PRAGMA user_version", rows, out.error)) return out;
-  for (const auto& r : rows) digest.add(r);
-  std::vector<std::string> schema;
-  if (!rows_of(db.get(), "SELECT type, name, tbl_name, sql FROM sqlite_master", schema, out.error)) return out;
-  digest.add(static_cast<std::uint64_t>(schema.size()));
-  for (const auto& r : schema) digest.add(r);
-  std::vector<std::string> tables;
-  if (sqlite3_prepare_v2(db.get(),
-                         "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_stat%' ORDER BY name",
-                         -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) tables.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
-    sqlite3_finalize(stmt);
-  }
-  std::uint64_t total = 0;
-  for (const auto& table : tables) {
-    rows.clear();
-    std::string quoted;
-    for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-    if (!rows_of(db.get(), fmt::format("SELECT * FROM \"{}\"", quoted), rows, out.error)) return out;
-    digest.add(table).add(static_cast<std::uint64_t>(rows.size()));
-    for (const auto& r : rows) digest.add(r);
-    total += rows.size();
-  }
-  out.recovered = Recovered{digest.finish(), fmt::format("{} table(s), {} row(s)", tables.size(), total)};
-  return out;
-}
+// The files beside a database that SQLite reads with it.
+std::vector<std::string> files_of(const std::string& db) { return {db, db + "-journal", db + "-wal"}; }
 
 // How an application's libsqlite3 reads a database back (view_oracle.h).
 class SqliteReader : public ViewReader {
  public:
-  SqliteReader(std::vector<std::string> globs, ScratchFactory make_scratch)
-      : globs_(std::move(globs)), make_scratch_(std::move(make_scratch)) {}
+  SqliteReader(std::vector<std::string> globs, std::string root) : globs_(std::move(globs)), root_(std::move(root)) {}
 
   std::string name() const override { return "sqlite"; }
   std::string scope() const override {
@@ -172,14 +41,14 @@ class SqliteReader : public ViewReader {
   }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
-    const Opened* o = opened(state, unit);
+    const SqliteRead* o = opened(state, unit);
     if (o == nullptr) return Recovered{kAbsentView, "no database"};
     if (!o->error.empty()) return Recovered{ViewDigest().add(std::string_view("unreadable")).finish(), o->error};
     return o->recovered;
   }
 
   void integrity(const CheckContext& ctx, const std::string& unit, std::vector<Violation>& out) override {
-    const Opened* o = opened(ctx.state, unit);
+    const SqliteRead* o = opened(ctx.state, unit);
     if (o == nullptr || o->error.empty()) return;
     Violation v;
     v.checker = name();
@@ -194,46 +63,55 @@ class SqliteReader : public ViewReader {
   }
 
  private:
+  // A result, with what SQLite looked up besides the keyed files.
+  struct Cached {
+    std::vector<MemoryFiles::Consulted> consulted;
+    SqliteRead read;
+  };
+
   bool matches(const std::string& path) const {
     if (path.ends_with("-journal") || path.ends_with("-wal") || path.ends_with("-shm")) return false;
     return std::any_of(globs_.begin(), globs_.end(), [&](const std::string& g) { return glob_match(g, path); });
   }
 
-  // The database at `path` opened (cached by content); nullptr when absent.
-  const Opened* opened(const StateView& state, const std::string& path) {
+  // The database at `path` read (cached by content); nullptr when absent.
+  const SqliteRead* opened(const StateView& state, const std::string& path) {
     const FileEntry* db = state.find(path);
     if (db == nullptr || db->kind != NodeKind::kFile) return nullptr;
-    // The key: the three files' content hashes (cheap: cached per version).
+    // The key: what the state holds at the three paths (content hashes are
+    // cheap: cached per version).
+    const std::vector<std::string> keyed = files_of(path);
     ViewDigest k;
-    k.add(db->hash.lo).add(db->hash.hi);
-    for (const char* suffix : {"-journal", "-wal"}) {
-      const FileEntry* e = state.find(path + suffix);
-      if (e != nullptr && e->kind == NodeKind::kFile) k.add(e->hash.lo).add(e->hash.hi);
-      else k.add(std::string_view("-"));
+    for (const std::string& p : keyed) {
+      const FileIdentity id = identify(state, p);
+      k.add(static_cast<std::uint64_t>(id.kind)).add(id.hash.lo).add(id.hash.hi);
     }
-    const ContentHash key = k.finish();
-    auto it = cache_.find(key);
-    if (it != cache_.end()) return &it->second;
-    auto files = load(state, path);
-    if (!scratch_) {
-      // A directory that cannot be made is the harness's failure (the run
-      // reports it apart from the program's bugs), not a violation.
-      if (Status st = make_scratch_("sqlite", scratch_); !st) throw std::runtime_error(st.message());
+    auto& results = cache_[k.finish()];
+    for (const Cached& c : results)
+      if (std::all_of(c.consulted.begin(), c.consulted.end(),
+                      [&](const MemoryFiles::Consulted& f) { return identify(state, f.path) == f.identity; }))
+        return &c.read;
+    MemoryFiles files(state, root_, keyed);
+    SqliteRead read;
+    {
+      MemorySqlite sqlite(files, path);
+      read = sqlite.status() == SQLITE_OK ? read_sqlite_view(sqlite.db()) : sqlite_open_failure(sqlite.db());
     }
-    return &cache_.emplace(key, open_and_check(*scratch_, *files)).first->second;
+    return &results.emplace_back(Cached{files.consulted(), std::move(read)}).read;
   }
 
   std::vector<std::string> globs_;
-  ScratchFactory make_scratch_;
-  std::unique_ptr<ScratchSpace> scratch_;
-  std::unordered_map<ContentHash, Opened, ContentHashHasher> cache_;
+  std::string root_;
+  // std::list: a result's address outlives later insertions.
+  std::unordered_map<ContentHash, std::list<Cached>, ContentHashHasher> cache_;
 };
 
 }  // namespace
 
-std::unique_ptr<Checker> make_sqlite_checker(std::vector<std::string> globs, ScratchFactory make_scratch) {
+std::unique_ptr<Checker> make_sqlite_checker(std::vector<std::string> globs, std::string recorded_dir) {
   if (globs.empty()) globs = {"**/*.db", "**/*.sqlite", "**/*.sqlite3"};
-  return std::make_unique<OracleChecker>(std::make_unique<SqliteReader>(std::move(globs), std::move(make_scratch)));
+  if (recorded_dir.empty() || recorded_dir.front() != '/') recorded_dir = kUnknownRoot;
+  return std::make_unique<OracleChecker>(std::make_unique<SqliteReader>(std::move(globs), std::move(recorded_dir)));
 }
 
 }  // namespace crashfs

@@ -1,7 +1,7 @@
 // The `sqlite[@GLOB]` checker, on the oracle (view_oracle.h): each
 // matching database is a unit, read with the `-journal` / `-wal` files
-// beside it in the same state, on a private copy, as an application's
-// libsqlite3 reads it (a hot journal is rolled back, the WAL replayed).
+// beside it in the same state as an application's libsqlite3 reads it (a
+// hot journal is rolled back, the WAL replayed; sqlite_view.h).
 //   integrity  it opens and `PRAGMA integrity_check` answers "ok"
 //              (otherwise "corrupt-database");
 //   view       user_version, the schema (sqlite_master) and every table's
@@ -12,9 +12,11 @@
 //              each COMMIT returns).  An fsync of one of the files
 //              acknowledges nothing by itself: SQLite decides what is
 //              committed.
-// libsqlite3 opens real files: each version is written to a private
-// scratch directory (checker_host.h; host/scratch_dir.h puts it on tmpfs).
-// Results are cached per (database, journal, wal) content.
+// libsqlite3 reads each state from memory through a VFS of ours
+// (sqlite_memory_vfs.h): no copy, nothing written to disk, SQLite's own
+// recovery on a copy-on-write view of the state's bytes.  Results are
+// cached per (database, -journal, -wal) content, and per what else SQLite
+// looked up (a super-journal a hot journal names).
 #pragma once
 
 #include <memory>
@@ -22,12 +24,14 @@
 #include <vector>
 
 #include "checkers/checker.h"
-#include "checkers/checker_host.h"
 
 namespace crashfs {
 
 // `globs` match database paths (default: **/*.db, **/*.sqlite, **/*.sqlite3).
-// `make_scratch` gives the private directory, made at the first database.
-std::unique_ptr<Checker> make_sqlite_checker(std::vector<std::string> globs, ScratchFactory make_scratch);
+// `recorded_dir`: the absolute directory the workload's files were in (the
+// trace's), where SQLite looks for the absolute names it wrote into a
+// journal (a super-journal's); empty when unknown (such a name is then
+// missing).
+std::unique_ptr<Checker> make_sqlite_checker(std::vector<std::string> globs, std::string recorded_dir = {});
 
 }  // namespace crashfs

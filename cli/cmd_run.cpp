@@ -208,7 +208,7 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   host::ReplayingCommandRunner command_runner(explorer, base ? base->fd() : -1);  // outlives the checkers below
   command_runner.set_slots(jobs);
   CheckerServices services;
-  services.make_scratch = host::make_scratch_dir;
+  services.recorded_dir = file.trace().recorded_dir();
   services.commands = &command_runner;
   services.command_timeout = std::chrono::seconds(args.cmd_timeout);
   std::vector<std::unique_ptr<Checker>> owned;

@@ -6,8 +6,8 @@
 //     command and no glob, the others at least one glob;
 //   - it round-trips: its canonical text parses to the same name, argument
 //     and globs, and prints the same again;
-//   - the pure checkers (pyc, journal, atomic) can be made from it; the
-//     others report that they need host services.
+//   - the pure checkers (pyc, journal, atomic, sqlite) can be made from
+//     it; the others report that they need host services.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::unique_ptr<Checker> checker;
   const Status made = make_checker(spec, checker);
-  if (spec.name == "pyc" || spec.name == "journal" || spec.name == "atomic")
+  if (spec.name == "pyc" || spec.name == "journal" || spec.name == "atomic" || spec.name == "sqlite")
     FUZZ_CONTRACT(made.is_ok() && checker, "cannot make '{}': {}", text, made.message());
   else
     FUZZ_CONTRACT(made.code() == Status::Code::kUnsupported && !checker, "'{}' made without host services", text);

@@ -40,7 +40,7 @@ std::string make_db(int rows) {
 // Integrity only (no history).
 std::vector<Violation> run(const StateView& state) {
   NoVersions versions;
-  auto checker = make_sqlite_checker({}, host::make_scratch_dir);
+  auto checker = make_sqlite_checker({});
   std::vector<Violation> out;
   checker->check(CheckContext{state, state, versions, 10}, out);
   return out;
@@ -53,7 +53,7 @@ std::vector<Violation> judge(const MemoryState& state, const std::vector<MemoryS
   for (const auto& m : moments) history.add(m);
   if (ack < moments.size()) history.acknowledge(ack, "stdout line \"committed\"");
   NoVersions versions;
-  auto checker = make_sqlite_checker({}, host::make_scratch_dir);
+  auto checker = make_sqlite_checker({});
   std::vector<Violation> out;
   checker->check(CheckContext{state, moments.back(), versions, 10, &history, moments.size() - 1}, out);
   return out;
