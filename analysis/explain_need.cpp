@@ -2,9 +2,13 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include <fmt/format.h>
+
+#include "core/path_tracker.h"
 
 namespace crashfs {
 
@@ -39,6 +43,60 @@ PointCounts counts(const CheckReport& report) {
   return out;
 }
 
+// Whether some checker may read what a durability operation makes durable:
+// the file (at any name it had in the run), or for a directory anything
+// that was ever below it.  When none does, no crash state's verdict can
+// depend on the operation, and explain does not re-explore for it.
+class ReadFiles {
+ public:
+  ReadFiles(const Trace& trace, const std::vector<Checker*>& checkers) : checkers_(checkers) {
+    PathTracker paths;
+    for (const Record& rec : trace.records()) {
+      paths.apply(rec);
+      if (rec.node == 0 || rec.node == kRootNode) continue;
+      names_[rec.node].insert(paths.path_of(rec.node));
+      if (rec.type == RecordType::kLink) names_[rec.node].insert(paths.child_path(rec.new_parent, rec.new_name));
+    }
+  }
+
+  // The first name some checker reads that `op` makes durable, if any.
+  std::optional<std::string> read_name(const Record& op) {
+    const bool directory = op.type == RecordType::kFsyncdir;
+    if (!directory) {
+      auto it = names_.find(op.node);
+      if (it != names_.end())
+        for (const std::string& name : it->second)
+          if (read(name)) return name;
+      return std::nullopt;
+    }
+    std::vector<std::string> prefixes;  // the directory's names, as "NAME/"
+    if (op.node != kRootNode)
+      if (auto it = names_.find(op.node); it != names_.end())
+        for (const std::string& name : it->second) prefixes.push_back(name + "/");
+    for (const auto& [node, names] : names_)
+      for (const std::string& name : names) {
+        const bool below = op.node == kRootNode || std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& p) {
+                             return name.starts_with(p);
+                           });
+        if (below && read(name)) return name;
+      }
+    return std::nullopt;
+  }
+
+ private:
+  bool read(const std::string& name) {
+    auto it = known_.find(name);
+    if (it == known_.end())
+      it = known_.emplace(name, std::any_of(checkers_.begin(), checkers_.end(), [&](Checker* c) { return c->reads(name); }))
+               .first;
+    return it->second;
+  }
+
+  const std::vector<Checker*>& checkers_;
+  std::unordered_map<NodeId, std::set<std::string>> names_;
+  std::unordered_map<std::string, bool> known_;
+};
+
 }  // namespace
 
 NeedResult analyze_fsyncs(Explorer& explorer, BaseContent* base, const std::vector<Checker*>& checkers,
@@ -48,9 +106,16 @@ NeedResult analyze_fsyncs(Explorer& explorer, BaseContent* base, const std::vect
   std::vector<std::size_t> durability_ops;
   for (std::size_t i = 0; i < trace.ops().size(); ++i)
     if (is_durability(trace.op(i).type) && !is_synthetic(trace.op(i))) durability_ops.push_back(i);
-  if (durability_ops.size() > options.max_fsync_checks) {
-    out.skipped_reason = fmt::format("{} recorded fsyncs: more than --max-fsync-checks {}; not analyzed",
-                                     durability_ops.size(), options.max_fsync_checks);
+  // Only the fsyncs of files some checker reads are tested (and counted
+  // against --max-fsync-checks).
+  ReadFiles read_files(trace, checkers);
+  std::map<std::size_t, bool> tested;
+  std::size_t to_test = 0;
+  for (std::size_t i : durability_ops) to_test += (tested[i] = read_files.read_name(trace.op(i)).has_value());
+  if (to_test > options.max_fsync_checks) {
+    out.skipped_reason = fmt::format("{} recorded fsyncs of files the checkers read: more than --max-fsync-checks {}; "
+                                     "not analyzed",
+                                     to_test, options.max_fsync_checks);
     return out;
   }
   out.analyzed = true;
@@ -79,6 +144,15 @@ NeedResult analyze_fsyncs(Explorer& explorer, BaseContent* base, const std::vect
     const Trace& current = traces.back();
     const auto index = current.find_op(id);
     if (!index) continue;
+    if (!tested[*it]) {
+      verdict.needed = false;
+      verdict.why_not = trace.op(*it).type == RecordType::kFsyncdir
+                            ? "no checker reads anything in this directory: no verdict depends on it"
+                            : "no checker reads this file: no verdict depends on it";
+      traces.push_back(current.without_op(*index));  // removed, as an unneeded one
+      out.verdicts.push_back(std::move(verdict));
+      continue;
+    }
     if (options.say) options.say(fmt::format("is it needed: {}", verdict.op));
     // The crash points its removal can change, in the current trace ...
     // (From the point before it: a crash there now stands for a crash

@@ -106,6 +106,7 @@ class AtomicReader : public ViewReader {
     for (const FileEntry& e : state.entries())
       if (e.kind == NodeKind::kFile && glob_.matches(e.path)) out.push_back(e.path);
   }
+  bool reads(const std::string& path) override { return glob_.matches(path); }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
     const FileEntry* e = file_in(state, unit);

@@ -66,6 +66,11 @@ class Checker {
   // state it was given; nullopt for checkers that judge every state whole.
   // A run in which this stays 0 checked nothing (the glob matched nothing).
   virtual std::optional<std::uint64_t> units_judged() const { return std::nullopt; }
+  // False only when no verdict of this checker can depend on the file at
+  // `path` (any name a file had in the run): it never reads it.  Explain
+  // does not test whether an fsync of such a file is needed.  True, the
+  // default, for checkers that judge the whole state (cmd:, dump:).
+  virtual bool reads(const std::string& path) { (void)path; return true; }
   // True for the checkers that run a command per state (cmd:, dump:): the
   // runner gives them whole batches and `jobs`, never other threads.
   virtual bool runs_commands() const { return false; }

@@ -89,6 +89,8 @@ class PycReader : public ViewReader {
     for (const FileEntry& entry : state.entries())
       if (entry.kind == NodeKind::kFile && is_pyc_path(entry.path)) out.push_back(entry.path);
   }
+  // The caches, and the sources a loader checks them against.
+  bool reads(const std::string& path) override { return is_pyc_path(path) || path.ends_with(".py"); }
 
   Recovered recover(const StateView& state, std::string_view, const std::string& unit) override {
     Found f;

@@ -69,6 +69,14 @@ class SqliteReader : public ViewReader {
     SqliteRead read;
   };
 
+  // A database, its -journal, -wal, -shm and super-journals (DB-mjXXXXXXX).
+  bool reads(const std::string& path) override {
+    if (matches(path)) return true;
+    const auto dash = path.rfind('-');
+    return dash != std::string::npos &&
+           std::any_of(globs_.begin(), globs_.end(), [&](const std::string& g) { return glob_match(g, path.substr(0, dash)); });
+  }
+
   bool matches(const std::string& path) const {
     if (path.ends_with("-journal") || path.ends_with("-wal") || path.ends_with("-shm")) return false;
     return std::any_of(globs_.begin(), globs_.end(), [&](const std::string& g) { return glob_match(g, path); });

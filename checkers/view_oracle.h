@@ -79,6 +79,8 @@ class ViewReader {
   virtual Recovered recover(const StateView& state, std::string_view state_id, const std::string& unit) = 0;
   // Appends what the reader rejects or is misled by in ctx.state's `unit`.
   virtual void integrity(const CheckContext& ctx, const std::string& unit, std::vector<Violation>& out) = 0;
+  // False when the reader never reads the file at `path` (Checker::reads).
+  virtual bool reads(const std::string& path) { (void)path; return true; }
   // True when a unit is one file, so an fsync of it acknowledges it.
   virtual bool file_scoped() const = 0;
   // True when the reader still recovers a view from a unit it reports
@@ -95,6 +97,7 @@ class OracleChecker : public Checker {
   std::string name() const override { return reader_->name(); }
   std::string scope() const override { return reader_->scope(); }
   std::optional<std::uint64_t> units_judged() const override { return units_judged_; }
+  bool reads(const std::string& path) override { return reader_->reads(path); }
   void check(const CheckContext& ctx, std::vector<Violation>& out) override;
 
   ViewReader& reader() { return *reader_; }

@@ -242,10 +242,13 @@ void print_summary(std::FILE* out, const RunInfo& info, const CheckReport& repor
     }
   }
   if (explanation.fsyncs_analyzed && !explanation.durability.empty()) {
-    fmt::print(out, "\nRecorded fsyncs ({} of them), each removed and re-explored:\n", explanation.durability.size());
+    fmt::print(out, "\nRecorded fsyncs ({} of them), each removed and re-explored unless said otherwise:\n",
+               explanation.durability.size());
     for (const DurabilityVerdict& d : explanation.durability) {
       if (d.needed)
         fmt::print(out, "  needed      {}  (without it: {})\n", d.op, d.needed_by);
+      else if (!d.why_not.empty())
+        fmt::print(out, "  not needed  {}  (not re-explored: {})\n", d.op, d.why_not);
       else
         fmt::print(out, "  not needed  {}  (every checker passes in every state without it)\n", d.op);
     }

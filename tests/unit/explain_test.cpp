@@ -155,6 +155,38 @@ BOOST_AUTO_TEST_CASE(of_two_fsyncs_in_a_row_the_second_is_unneeded_and_the_first
   BOOST_TEST(a.explanation.durability[1].needed_by.empty());
 }
 
+// An fsync of a file no checker reads (under any name it had), or of a
+// directory with nothing a checker reads below it, cannot change a verdict:
+// it is not re-explored, and the report says why.  A temporary file renamed
+// onto a file a checker reads is read, under its later name.
+BOOST_AUTO_TEST_CASE(an_fsync_of_a_file_no_checker_reads_is_not_tested_and_says_why) {
+  TraceBuilder b;
+  b.existing_file("f.conf", "old = 1\n");
+  b.create("app.log").append("app.log", "starting\n").fsync("app.log");
+  const Seq log_sync = b.last_seq();
+  b.mkdir("logs").create("logs/1.log").append("logs/1.log", "one\n").fsyncdir("logs");
+  const Seq logs_sync = b.last_seq();
+  b.create("f.conf.tmp").append("f.conf.tmp", "new = 2\nmore = 3\n").fsync("f.conf.tmp");
+  const Seq conf_sync = b.last_seq();
+  b.rename("f.conf.tmp", "f.conf").fsyncdir("");
+  const Seq root_sync = b.last_seq();
+  Analysis a(b, {"atomic@f.conf"}, {ModelKind::kPosix});
+  BOOST_TEST_INFO(a.text());
+  BOOST_TEST(a.explanation.fsyncs_analyzed);
+  const DurabilityVerdict* log = a.verdict_for(log_sync);
+  const DurabilityVerdict* logs = a.verdict_for(logs_sync);
+  const DurabilityVerdict* conf = a.verdict_for(conf_sync);
+  const DurabilityVerdict* root = a.verdict_for(root_sync);
+  BOOST_REQUIRE(log && logs && conf && root);
+  BOOST_TEST(!log->needed);
+  BOOST_TEST(log->why_not.find("no checker reads this file") != std::string::npos, log->why_not);
+  BOOST_TEST(!logs->needed);
+  BOOST_TEST(logs->why_not.find("no checker reads anything in this directory") != std::string::npos, logs->why_not);
+  BOOST_TEST(conf->needed);  // f.conf.tmp becomes f.conf
+  BOOST_TEST(conf->why_not.empty());
+  BOOST_TEST(root->why_not.empty());  // tested: f.conf is in it
+}
+
 // Removing an fdatasync does not remove the promise the program got from
 // it (CheckOptions::history): the entry it acknowledged is then lost-acked.
 // The last fdatasync of the trace is the edge case: with it removed, the
