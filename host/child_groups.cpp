@@ -1,8 +1,12 @@
 #include "host/child_groups.h"
 
+#include <limits.h>
 #include <signal.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <mutex>
 
 namespace crashfs::host {
@@ -11,10 +15,27 @@ namespace {
 std::atomic<pid_t> g_groups[kMaxChildGroups];
 constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
+// Directories to remove: a slot is claimed (kClaimed), filled, then
+// published (kReady); the handler only reads published ones.
+enum DirSlot : int { kFree = 0, kClaimed = 1, kReady = 2 };
+std::atomic<int> g_dir_state[kMaxRemovedDirs];
+char g_dirs[kMaxRemovedDirs][PATH_MAX];
+
 extern "C" void kill_groups_then_die(int sig) {
   for (auto& g : g_groups) {
     const pid_t pgid = g.load(std::memory_order_relaxed);
     if (pgid > 0) kill(-pgid, SIGKILL);
+  }
+  for (std::size_t i = 0; i < kMaxRemovedDirs; ++i) {
+    if (g_dir_state[i].load(std::memory_order_acquire) != kReady) continue;
+    if (std::strstr(g_dirs[i], "/crashfs-") == nullptr) continue;  // only ever our scratch directories
+    // _Fork: fork without atfork handlers, async-signal-safe.
+    if (_Fork() == 0) {
+      char* const argv[] = {const_cast<char*>("rm"), const_cast<char*>("-rf"), const_cast<char*>("--"), g_dirs[i], nullptr};
+      char* const envp[] = {nullptr};
+      execve("/bin/rm", argv, envp);
+      _exit(127);
+    }
   }
   signal(sig, SIG_DFL);
   raise(sig);
@@ -50,6 +71,24 @@ ChildGroup::ChildGroup(pid_t pgid) {
 
 ChildGroup::~ChildGroup() {
   if (slot_ >= 0) g_groups[slot_].store(0);
+}
+
+RemovedOnSignal::RemovedOnSignal(const std::string& path) {
+  if (path.empty() || path.front() != '/' || path.size() >= PATH_MAX) return;
+  install_once();
+  for (std::size_t i = 0; i < kMaxRemovedDirs; ++i) {
+    int expected = kFree;
+    if (g_dir_state[i].compare_exchange_strong(expected, kClaimed)) {
+      std::memcpy(g_dirs[i], path.c_str(), path.size() + 1);
+      g_dir_state[i].store(kReady, std::memory_order_release);
+      slot_ = static_cast<int>(i);
+      return;
+    }
+  }
+}
+
+RemovedOnSignal::~RemovedOnSignal() {
+  if (slot_ >= 0) g_dir_state[slot_].store(kFree, std::memory_order_release);
 }
 
 }  // namespace crashfs::host

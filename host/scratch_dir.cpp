@@ -30,6 +30,7 @@ Status ScratchDir::create(std::string_view purpose) {
                                         base, std::strerror(errno)));
   }
   path_ = templ;
+  removed_on_signal_ = std::make_unique<RemovedOnSignal>(path_);
   return Status::ok();
 }
 

@@ -1,13 +1,16 @@
 // ScratchDir: a private temporary directory (on tmpfs when /dev/shm is
-// available) removed with everything in it when the object dies.  The cmd:
+// available) removed with everything in it when the object dies, or when
+// crashfs is stopped by SIGINT, SIGTERM or SIGHUP (child_groups.h).  The cmd:
 // and dump: checkers write crash states into one
 // (host/state_command_runner.h).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/status.h"
+#include "host/child_groups.h"
 
 namespace crashfs::host {
 
@@ -24,6 +27,7 @@ class ScratchDir {
 
  private:
   std::string path_;
+  std::unique_ptr<RemovedOnSignal> removed_on_signal_;  // also when crashfs is stopped by a signal
 };
 
 }  // namespace crashfs::host

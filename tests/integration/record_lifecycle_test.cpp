@@ -250,7 +250,8 @@ BOOST_AUTO_TEST_CASE(sigint_and_sigterm_stop_a_run_while_it_checks) {
     RunOptions opt;
     opt.timeout = 30s;
     Process p({crashfs_binary(), "run", "--dir", dir.path(), "--trace", dir / "t.trace", "--model", "process-kill",
-               "--checker", "cmd:touch " + marker + "; exec sleep 61.25", "--", "sh", "-c", "echo a > f"},
+               "--checker", "cmd:echo \"$CRASHFS_STATE\" > " + marker + "; exec sleep 61.25", "--", "sh", "-c",
+               "echo a > f"},
               opt);
     const bool checking = eventually([&] { return access(marker.c_str(), F_OK) == 0; }, 20s);
     BOOST_REQUIRE_MESSAGE(checking, "the check did not start: " << p.stderr_so_far());
@@ -262,5 +263,12 @@ BOOST_AUTO_TEST_CASE(sigint_and_sigterm_stop_a_run_while_it_checks) {
     // The checker's command runs in its own process group: it dies with crashfs.
     BOOST_TEST(eventually([&] { return run({"pgrep", "-f", "sleep 61.25"}).exit_code != 0; }, 5s),
                "the checker's command survived crashfs");
+    // And so does the scratch directory the state was written to.
+    std::string state = read_file(marker);
+    while (!state.empty() && state.back() == '\n') state.pop_back();
+    const std::string scratch = state.substr(0, state.rfind('/'));
+    BOOST_TEST(scratch.find("/crashfs-cmd-") != std::string::npos, scratch);
+    BOOST_TEST(eventually([&] { return access(scratch.c_str(), F_OK) != 0; }, 5s),
+               "the checker's scratch directory " << scratch << " outlived crashfs");
   }
 }
