@@ -148,21 +148,18 @@ void judge_entries(const JournalParse& parse, std::string_view state, std::optio
 // before its length was patched in), or an entry that straddles the
 // offset.  Offsets the reference does not reach say nothing (the writer
 // truncated or rewrote the file later).
-void judge_against_reference(const JournalFormat& format, const ReaderCheckpoint& from, const JournalParse& parse,
-                             std::string_view state, std::string_view reference, const Shift& at,
-                             std::vector<JournalFinding>& out) {
-  const JournalParse ref = format.parse_from(from, reference);
+void judge_against_reference(const JournalParse& parse, std::string_view state, std::string_view reference,
+                             const JournalEntryIndex& ref_entries, const Shift& at, std::vector<JournalFinding>& out) {
   std::size_t bad = 0;
   JournalFinding first;
   for (std::size_t i = 0; i < parse.entries.size(); ++i) {
     const JournalEntry& e = parse.entries[i];
-    // The reference entry starting at or covering e.offset.
-    auto it = std::upper_bound(ref.entries.begin(), ref.entries.end(), e.offset,
-                               [](std::uint64_t offset, const JournalEntry& r) { return offset < r.offset; });
-    if (it == ref.entries.begin()) continue;
-    const JournalEntry& r = *(it - 1);
-    if (r.offset + r.size <= e.offset) continue;  // a gap or past the reference's entries
-    const bool same = r.offset == e.offset && r.size == e.size && e.offset + e.size <= state.size() &&
+    std::optional<JournalEntry> covering = ref_entries.covering(at.offset + e.offset);
+    if (!covering) continue;  // a gap or past the reference's entries
+    JournalEntry& r = *covering;
+    r.offset -= at.offset;  // no entry straddles the checkpoint: r starts after it
+    // (`reference` may stop at the state's end: an entry that is the same ends there too)
+    const bool same = r.offset == e.offset && r.size == e.size && r.offset + r.size <= reference.size() &&
                       state.substr(e.offset, e.size) == reference.substr(r.offset, r.size);
     if (same) continue;
     if (bad++ > 0) continue;
@@ -197,9 +194,21 @@ const FileEntry* file_in(const StateView& view, std::string_view path) {
 
 }  // namespace
 
+std::optional<JournalEntry> JournalParseIndex::covering(std::uint64_t offset) const {
+  if (offset < base_) return std::nullopt;
+  auto it = std::upper_bound(parse_.entries.begin(), parse_.entries.end(), offset - base_,
+                             [](std::uint64_t at, const JournalEntry& r) { return at < r.offset; });
+  if (it == parse_.entries.begin()) return std::nullopt;
+  JournalEntry r = *(it - 1);
+  if (r.offset + r.size <= offset - base_) return std::nullopt;
+  r.offset += base_;
+  return r;
+}
+
 std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const ReaderCheckpoint& prefix,
                                                std::string_view state, std::optional<std::string_view> completed,
-                                               std::optional<std::string_view> reference, JournalParse* state_parse) {
+                                               std::optional<std::string_view> reference, JournalParse* state_parse,
+                                               const JournalEntryIndex* reference_entries) {
   const Shift at{prefix.offset, prefix.entries, &prefix.last};
   std::vector<JournalFinding> out;
   JournalParse own;
@@ -229,7 +238,14 @@ std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, cons
     }
   }
   judge_entries(parse, state, completed, at, out);
-  if (out.empty() && reference) judge_against_reference(format, prefix, parse, state, *reference, at, out);
+  if (out.empty() && reference) {
+    if (reference_entries) {
+      judge_against_reference(parse, state, *reference, *reference_entries, at, out);
+    } else {
+      const JournalParse ref = format.parse_from(prefix, *reference);
+      judge_against_reference(parse, state, *reference, JournalParseIndex(ref, prefix.offset), at, out);
+    }
+  }
   return out;
 }
 
@@ -391,22 +407,28 @@ std::vector<JournalFinding> JournalReader::resumed_judgement(const std::string& 
                                                              const std::shared_ptr<const FileContent>& completed,
                                                              const std::shared_ptr<const FileContent>& reference) {
   JournalMainLine& main = line(path);
-  if (completed) main.extend(completed);
+  // The line follows the reference when there is one: every state up to
+  // the writer's next completion shares it, and its entries are what the
+  // states' entries are compared with (judge_journal_from).
+  if (reference) main.extend(reference);
+  else if (completed) main.extend(completed);
   // The bytes the state, the completed file, the reference and the main
   // line all share, from the start.
   std::uint64_t limit = state->common_prefix(*main.content());
   if (completed && completed != main.content()) limit = std::min(limit, state->common_prefix(*completed));
-  if (reference) limit = std::min(limit, state->common_prefix(*reference));
   const JournalMainLine::Boundary& from = main.boundary_at(limit);
   std::string sb, cb, rb;
   const std::uint64_t at = from.at.offset;
   state->read(at, state->size() - at, sb);
   if (completed) completed->read(at, completed->size() - at, cb);
-  if (reference) reference->read(at, reference->size() - at, rb);
+  // The reference is the main line, which indexes its entries: its bytes
+  // are needed only as far as the state's reach (it may be far longer).
+  if (reference) reference->read(at, std::min(reference->size(), state->size()) - at, rb);
   JournalParse parse;
   std::vector<JournalFinding> findings =
       judge_journal_from(*format_, from.at, sb, completed ? std::optional<std::string_view>(cb) : std::nullopt,
-                         reference ? std::optional<std::string_view>(rb) : std::nullopt, &parse);
+                         reference ? std::optional<std::string_view>(rb) : std::nullopt, &parse,
+                         reference ? &main : nullptr);
   // The oracle asks for the state's view next: it is in this parse.
   if (!views_.count(state_hash)) views_.emplace(state_hash, main.view_after(from, sb, parse));
   return findings;

@@ -85,6 +85,28 @@ std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::stri
                                           std::optional<std::string_view> completed,
                                           std::optional<std::string_view> reference = std::nullopt);
 
+// The entries a reader uses in a file, by offset: how judge_journal_from
+// sees the reference (the writer's next complete version).
+class JournalEntryIndex {
+ public:
+  virtual ~JournalEntryIndex() = default;
+  // The entry that starts at or covers byte `offset` of the file, nullopt
+  // if none does (a gap, past the entries, or all discarded by a reset).
+  // Offsets are the file's.
+  virtual std::optional<JournalEntry> covering(std::uint64_t offset) const = 0;
+};
+
+// The index of a parse_from's entries, `base` being its checkpoint's offset.
+class JournalParseIndex : public JournalEntryIndex {
+ public:
+  JournalParseIndex(const JournalParse& parse, std::uint64_t base) : parse_(parse), base_(base) {}
+  std::optional<JournalEntry> covering(std::uint64_t offset) const override;
+
+ private:
+  const JournalParse& parse_;
+  std::uint64_t base_;
+};
+
 // judge_journal given only the bytes after a checkpoint (journal_format.h)
 // of a clean prefix that the state, the completed file and the reference
 // share byte for byte, and with no suspect entry: the findings are those of
@@ -92,10 +114,14 @@ std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::stri
 // such a prefix contributes none.  From ReaderCheckpoint{} it is
 // judge_journal.  `state_parse`, when given, receives the parse of `state`
 // (JournalFormat::parse_from: offsets relative to the checkpoint).
+// `reference_entries`, when given, are the reference's entries (the
+// checker's main line holds them), so the reference is not parsed and
+// `reference` need only reach as far as `state` does.
 std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const ReaderCheckpoint& prefix,
                                                std::string_view state, std::optional<std::string_view> completed,
                                                std::optional<std::string_view> reference,
-                                               JournalParse* state_parse = nullptr);
+                                               JournalParse* state_parse = nullptr,
+                                               const JournalEntryIndex* reference_entries = nullptr);
 
 // The view of a journal file: the entries its reader uses.
 Recovered journal_view(const JournalFormat& format, std::string_view bytes);

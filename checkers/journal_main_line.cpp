@@ -29,7 +29,7 @@ void JournalMainLine::extend(const std::shared_ptr<const FileContent>& content) 
   std::string bytes;
   content->read(from, content->size() - from, bytes);
   std::vector<ReaderCheckpoint> checkpoints;
-  (void)format_.parse_from(boundaries_.back().at, bytes, &checkpoints);
+  rest_ = format_.parse_from(boundaries_.back().at, bytes, &checkpoints);
   for (ReaderCheckpoint& at : checkpoints) {
     // A suspect entry is a finding: the bytes before a boundary must hold none.
     if (!at.last->suspect.empty()) break;
@@ -37,6 +37,21 @@ void JournalMainLine::extend(const std::shared_ptr<const FileContent>& content) 
     next.digest.add(std::string_view(bytes).substr(next.at.last->offset - from, next.at.last->size));
     boundaries_.push_back(std::move(next));
   }
+  // What follows the last boundary: usually a torn tail, or nothing.
+  const ReaderCheckpoint& last = boundaries_.back().at;
+  if (last.offset != from) rest_ = format_.parse_from(last, std::string_view(bytes).substr(last.offset - from));
+}
+
+std::optional<JournalEntry> JournalMainLine::covering(std::uint64_t offset) const {
+  if (rest_.reset()) return std::nullopt;  // the reader discards every entry
+  const std::uint64_t rest_at = boundaries_.back().at.offset;
+  if (offset >= rest_at) return JournalParseIndex(rest_, rest_at).covering(offset);
+  // The entry before the first boundary after `offset`, if it reaches back to it.
+  auto it = std::upper_bound(boundaries_.begin(), boundaries_.end(), offset,
+                             [](std::uint64_t at, const Boundary& b) { return at < b.at.offset; });
+  const JournalEntry& last = *it->at.last;
+  if (last.offset > offset) return std::nullopt;  // a gap (LevelDB's block trailers)
+  return last;
 }
 
 Recovered JournalMainLine::view_after(const Boundary& from, std::string_view tail, const JournalParse& parse) const {

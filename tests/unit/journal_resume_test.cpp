@@ -9,7 +9,8 @@
 //   - parse_from(checkpoint b, g after b) is parse(g) after b: the same
 //     entries and damage, shifted, and a reset that discards the prefix's
 //     entries too;
-//   - judge_journal_from gives judge_journal's findings;
+//   - judge_journal_from gives judge_journal's findings, also when the
+//     reference's entries come from a JournalMainLine;
 //   - JournalMainLine::view_after is journal_view, header-only files and
 //     resets included.
 #include <boost/test/unit_test.hpp>
@@ -197,6 +198,11 @@ void check_file(const JournalFormat& format, const std::string& f, Counts& count
         BOOST_TEST_REQUIRE(text(judge_journal_from(format, at, tail, f_tail, f_tail)) == text(judge_journal(format, g, f, f)));
         BOOST_TEST_REQUIRE(text(judge_journal_from(format, at, tail, tail, std::nullopt)) ==
                            text(judge_journal(format, g, g, std::nullopt)));
+        // The checker's way: the reference is the main line (f), its bytes
+        // read only as far as the state's.
+        const std::string_view f_reach = f_tail.substr(0, std::min(f_tail.size(), tail.size()));
+        BOOST_TEST_REQUIRE(text(judge_journal_from(format, at, tail, tail, f_reach, nullptr, &line)) ==
+                           text(judge_journal(format, g, g, f)));
         BOOST_TEST_REQUIRE(text(line.view_after(boundary, tail, resumed)) == text(journal_view(format, g)));
       }
     }
