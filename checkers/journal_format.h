@@ -22,8 +22,8 @@
 //             format's framing after the point where the reader gave up
 //             (hidden_entries, resume_offset).
 //
-// Parsers are pure functions of the bytes; they never throw on hostile
-// input and never read past the view.
+// Parsers are pure functions of the bytes (and of the checkpoint they read
+// on from); they never throw on hostile input and never read past the view.
 #pragma once
 
 #include <cstddef>
@@ -80,8 +80,10 @@ struct JournalParse {
 
 // What a reader knows after a clean prefix of a file beyond the bytes and
 // entries it read (Shake's witness count, the paths Ninja's deps log has
-// recorded): each format derives its own; most need none.  Immutable once
-// handed out, so checkpoints can share it.
+// recorded): each format derives its own; most need none.  What a
+// checkpoint's state says never changes once handed out, so checkpoints
+// share states (and a state may share structure that grows for later
+// checkpoints, like Ninja's path log, without changing what it says).
 class ReaderState {
  public:
   virtual ~ReaderState() = default;
