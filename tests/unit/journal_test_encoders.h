@@ -147,9 +147,11 @@ class NinjaLogWriter : public TestWriter {
 };
 
 // Even entries are path records (id = i / 2), odd ones deps records for
-// the path just recorded.
+// the path just recorded, on every path before it (or on the last
+// `max_inputs` of them).
 class NinjaDepsWriter : public TestWriter {
  public:
+  explicit NinjaDepsWriter(std::uint32_t max_inputs = ~std::uint32_t{0}) : max_inputs_(max_inputs) {}
   std::string format() const override { return "ninja-deps"; }
   std::size_t header_entries() const override { return 1; }
   std::string header() const override {
@@ -165,7 +167,7 @@ class NinjaDepsWriter : public TestWriter {
     put32le(body, out_id);
     put32le(body, 0x5000 + static_cast<std::uint32_t>(i));  // mtime low
     put32le(body, 0x17);                                      // mtime high
-    for (std::uint32_t id = 0; id <= out_id; ++id) put32le(body, id);
+    for (std::uint32_t id = out_id < max_inputs_ ? 0 : out_id + 1 - max_inputs_; id <= out_id; ++id) put32le(body, id);
     std::string out;
     put32le(out, static_cast<std::uint32_t>(body.size()) | 0x80000000u);
     return out + body;
@@ -181,6 +183,9 @@ class NinjaDepsWriter : public TestWriter {
     put32le(out, static_cast<std::uint32_t>(body.size()));
     return out + body;
   }
+
+ private:
+  std::uint32_t max_inputs_;
 };
 
 // FULL records, or FIRST/MIDDLE/LAST when a record does not fit the block;
