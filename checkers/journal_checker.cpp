@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "checkers/glob.h"
+#include "checkers/journal_main_line.h"
 
 namespace crashfs {
 namespace {
@@ -61,7 +62,7 @@ std::string consequence(const JournalDamage& d) {
 }
 
 // Where the bytes judged start in the whole file (journal_checker.h,
-// JournalPrefix): offsets and entry indices in messages are the file's.
+// judge_journal_from): offsets and entry indices in messages are the file's.
 struct Shift {
   std::uint64_t offset = 0;
   std::size_t entries = 0;
@@ -87,8 +88,8 @@ JournalFinding mid_file_damage(const JournalParse& parse, const JournalDamage& d
   if (d.entry_index > 0 && d.entry_index <= parse.entries.size()) {
     before = parse.entries[d.entry_index - 1];
     before->offset += at.offset;
-  } else if (d.entry_index == 0 && at.last != nullptr && *at.last) {
-    before = **at.last;
+  } else if (d.entry_index == 0 && !parse.reset() && at.last != nullptr && *at.last) {
+    before = **at.last;  // the whole file's entry before; a reset discards it
   }
   if (d.short_frame && index > 0 && before) {
     // The reader stopped inside garbage; the half-written entry that caused
@@ -147,20 +148,18 @@ void judge_entries(const JournalParse& parse, std::string_view state, std::optio
 // before its length was patched in), or an entry that straddles the
 // offset.  Offsets the reference does not reach say nothing (the writer
 // truncated or rewrote the file later).
-void judge_against_reference(const JournalFormat& format, const JournalParse& parse, std::string_view state,
-                             std::string_view reference, const Shift& at, std::vector<JournalFinding>& out) {
-  const JournalParse ref = format.parse(reference);
+void judge_against_reference(const JournalParse& parse, std::string_view state, std::string_view reference,
+                             const JournalEntryIndex& ref_entries, const Shift& at, std::vector<JournalFinding>& out) {
   std::size_t bad = 0;
   JournalFinding first;
   for (std::size_t i = 0; i < parse.entries.size(); ++i) {
     const JournalEntry& e = parse.entries[i];
-    // The reference entry starting at or covering e.offset.
-    auto it = std::upper_bound(ref.entries.begin(), ref.entries.end(), e.offset,
-                               [](std::uint64_t offset, const JournalEntry& r) { return offset < r.offset; });
-    if (it == ref.entries.begin()) continue;
-    const JournalEntry& r = *(it - 1);
-    if (r.offset + r.size <= e.offset) continue;  // a gap or past the reference's entries
-    const bool same = r.offset == e.offset && r.size == e.size && e.offset + e.size <= state.size() &&
+    std::optional<JournalEntry> covering = ref_entries.covering(at.offset + e.offset);
+    if (!covering) continue;  // a gap or past the reference's entries
+    JournalEntry& r = *covering;
+    r.offset -= at.offset;  // no entry straddles the checkpoint: r starts after it
+    // (`reference` may stop at the state's end: an entry that is the same ends there too)
+    const bool same = r.offset == e.offset && r.size == e.size && r.offset + r.size <= reference.size() &&
                       state.substr(e.offset, e.size) == reference.substr(r.offset, r.size);
     if (same) continue;
     if (bad++ > 0) continue;
@@ -195,19 +194,31 @@ const FileEntry* file_in(const StateView& view, std::string_view path) {
 
 }  // namespace
 
-std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const JournalPrefix& prefix,
+std::optional<JournalEntry> JournalParseIndex::covering(std::uint64_t offset) const {
+  if (offset < base_) return std::nullopt;
+  auto it = std::upper_bound(parse_.entries.begin(), parse_.entries.end(), offset - base_,
+                             [](std::uint64_t at, const JournalEntry& r) { return at < r.offset; });
+  if (it == parse_.entries.begin()) return std::nullopt;
+  JournalEntry r = *(it - 1);
+  if (r.offset + r.size <= offset - base_) return std::nullopt;
+  r.offset += base_;
+  return r;
+}
+
+std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const ReaderCheckpoint& prefix,
                                                std::string_view state, std::optional<std::string_view> completed,
-                                               std::optional<std::string_view> reference, JournalParse* state_parse) {
+                                               std::optional<std::string_view> reference, JournalParse* state_parse,
+                                               const JournalEntryIndex* reference_entries) {
   const Shift at{prefix.offset, prefix.entries, &prefix.last};
   std::vector<JournalFinding> out;
   JournalParse own;
   JournalParse& parse = state_parse ? *state_parse : own;
-  parse = format.parse(state);
+  parse = format.parse_from(prefix, state);
   std::optional<JournalParse> completed_parse;
   for (const JournalDamage& d : parse.damage) {
     bool at_tail = d.at_tail;
     if (!at_tail && completed) {
-      if (!completed_parse) completed_parse = format.parse(*completed);
+      if (!completed_parse) completed_parse = format.parse_from(prefix, *completed);
       at_tail = torn_prefix_of_completed(*completed_parse, state, *completed, d.offset);
     }
     const std::size_t index = at.entries + d.entry_index;
@@ -227,14 +238,21 @@ std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, cons
     }
   }
   judge_entries(parse, state, completed, at, out);
-  if (out.empty() && reference) judge_against_reference(format, parse, state, *reference, at, out);
+  if (out.empty() && reference) {
+    if (reference_entries) {
+      judge_against_reference(parse, state, *reference, *reference_entries, at, out);
+    } else {
+      const JournalParse ref = format.parse_from(prefix, *reference);
+      judge_against_reference(parse, state, *reference, JournalParseIndex(ref, prefix.offset), at, out);
+    }
+  }
   return out;
 }
 
 std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::string_view state,
                                           std::optional<std::string_view> completed,
                                           std::optional<std::string_view> reference) {
-  return judge_journal_from(format, JournalPrefix{}, state, completed, reference, nullptr);
+  return judge_journal_from(format, ReaderCheckpoint{}, state, completed, reference, nullptr);
 }
 
 Recovered journal_view(const JournalFormat& format, std::string_view bytes) {
@@ -255,7 +273,7 @@ namespace {
 class JournalReader : public ViewReader {
  public:
   JournalReader(std::unique_ptr<JournalFormat> format, std::string glob, bool resume)
-      : format_(std::move(format)), glob_(std::move(glob)), resume_(resume && format_->resumable()) {}
+      : format_(std::move(format)), glob_(std::move(glob)), resume_(resume) {}
 
   std::string name() const override { return "journal:" + format_->name(); }
   std::string scope() const override { return "files matching " + glob_.pattern(); }
@@ -295,30 +313,9 @@ class JournalReader : public ViewReader {
     }
   };
 
-
-  // Where the reader is after the entries before `prefix.offset` of a
-  // file's main line (below), and the view's digest so far.
-  struct Boundary {
-    JournalPrefix prefix;
-    ViewDigest digest;
-  };
-  // A file's main line: the latest crash-free version judged (ctx.completed)
-  // and every entry boundary of it, in order ([0] is the empty prefix).
-  // Any version resumes at the last boundary before the first byte where it
-  // differs from the main line (FileContent::common_prefix).
-  struct MainLine {
-    std::shared_ptr<const FileContent> content;
-    std::vector<Boundary> boundaries;
-  };
-  MainLine& line(const std::string& path);
-  // Makes `content` the main line: keeps the boundaries of the bytes it
-  // shares with the old one, parses the rest.
-  void extend(MainLine& line, const std::shared_ptr<const FileContent>& content);
-  // The last boundary at or before `limit`.
-  static const Boundary& boundary_at(const MainLine& line, std::uint64_t limit);
+  // The file's main line (journal_main_line.h), made on first use.
+  JournalMainLine& line(const std::string& path);
   Recovered resumed_view(const std::string& path, const std::shared_ptr<const FileContent>& content);
-  // The view of a file whose bytes after `from` are `bytes`, parsed.
-  Recovered view_after(const Boundary& from, std::string_view bytes, const JournalParse& parse) const;
   std::vector<JournalFinding> resumed_judgement(const std::string& path, const ContentHash& state_hash,
                                                 const std::shared_ptr<const FileContent>& state,
                                                 const std::shared_ptr<const FileContent>& completed,
@@ -327,7 +324,7 @@ class JournalReader : public ViewReader {
   std::unique_ptr<JournalFormat> format_;
   CachedGlob glob_;
   bool resume_;
-  std::unordered_map<std::string, MainLine> lines_;
+  std::unordered_map<std::string, JournalMainLine> lines_;
   std::unordered_map<Key, std::vector<JournalFinding>, KeyHasher> verdicts_;
   std::unordered_map<ContentHash, Recovered, ContentHashHasher> views_;
 };
@@ -392,89 +389,49 @@ void JournalReader::integrity(const CheckContext& ctx, const std::string& path, 
   }
 }
 
-JournalReader::MainLine& JournalReader::line(const std::string& path) {
+JournalMainLine& JournalReader::line(const std::string& path) {
   auto it = lines_.find(path);
-  if (it == lines_.end()) {
-    MainLine fresh;
-    fresh.content = std::make_shared<BytesContent>(std::string());
-    Boundary start;
-    start.digest.add(std::string_view("journal"));
-    fresh.boundaries.push_back(std::move(start));
-    it = lines_.emplace(path, std::move(fresh)).first;
-  }
+  if (it == lines_.end()) it = lines_.emplace(path, JournalMainLine(*format_)).first;
   return it->second;
 }
 
-const JournalReader::Boundary& JournalReader::boundary_at(const MainLine& line, std::uint64_t limit) {
-  auto it = std::upper_bound(line.boundaries.begin(), line.boundaries.end(), limit,
-                             [](std::uint64_t at, const Boundary& b) { return at < b.prefix.offset; });
-  return *(it - 1);  // boundaries[0] is at offset 0
-}
-
-void JournalReader::extend(MainLine& line, const std::shared_ptr<const FileContent>& content) {
-  const std::uint64_t shared = content->common_prefix(*line.content);
-  while (line.boundaries.size() > 1 && line.boundaries.back().prefix.offset > shared) line.boundaries.pop_back();
-  line.content = content;
-  const std::uint64_t from = line.boundaries.back().prefix.offset;
-  std::string bytes;
-  content->read(from, content->size() - from, bytes);
-  const JournalParse parse = format_->parse(bytes);
-  const std::uint64_t damage = parse.damage.empty() ? bytes.size() : parse.damage.front().offset;
-  for (const JournalEntry& e : parse.entries) {
-    if (!e.suspect.empty() || e.offset + e.size > damage) break;
-    Boundary next = line.boundaries.back();
-    next.digest.add(std::string_view(bytes).substr(e.offset, e.size));
-    JournalEntry whole = e;
-    whole.offset += from;
-    next.prefix.offset = whole.offset + whole.size;
-    next.prefix.entries += 1;
-    next.prefix.last = std::move(whole);
-    line.boundaries.push_back(std::move(next));
-  }
-}
-
 Recovered JournalReader::resumed_view(const std::string& path, const std::shared_ptr<const FileContent>& content) {
-  const MainLine& main = line(path);
-  const Boundary& from = boundary_at(main, content->common_prefix(*main.content));
+  const JournalMainLine& main = line(path);
+  const JournalMainLine::Boundary& from = main.boundary_at(content->common_prefix(*main.content()));
   std::string bytes;
-  content->read(from.prefix.offset, content->size() - from.prefix.offset, bytes);
-  return view_after(from, bytes, format_->parse(bytes));
-}
-
-Recovered JournalReader::view_after(const Boundary& from, std::string_view bytes, const JournalParse& parse) const {
-  ViewDigest digest = from.digest;
-  // journal_view of the whole file: the prefix's entries, then these.
-  for (const JournalEntry& e : parse.entries) digest.add(bytes.substr(e.offset, e.size));
-  const std::size_t entries = from.prefix.entries + parse.entries.size();
-  const std::size_t header = std::min(format_->header_entries(), entries);
-  if (entries == header) return Recovered{kAbsentView, "no entries"};
-  return Recovered{digest.finish(), plural(entries - header, "entry", "entries")};
+  content->read(from.at.offset, content->size() - from.at.offset, bytes);
+  return main.view_after(from, bytes, format_->parse_from(from.at, bytes));
 }
 
 std::vector<JournalFinding> JournalReader::resumed_judgement(const std::string& path, const ContentHash& state_hash,
                                                              const std::shared_ptr<const FileContent>& state,
                                                              const std::shared_ptr<const FileContent>& completed,
                                                              const std::shared_ptr<const FileContent>& reference) {
-  MainLine& main = line(path);
-  if (completed) extend(main, completed);
+  JournalMainLine& main = line(path);
+  // The line follows the reference when there is one: every state up to
+  // the writer's next completion shares it, and its entries are what the
+  // states' entries are compared with (judge_journal_from).
+  if (reference) main.extend(reference);
+  else if (completed) main.extend(completed);
   // The bytes the state, the completed file, the reference and the main
   // line all share, from the start.
-  std::uint64_t limit = state->common_prefix(*main.content);
-  if (completed && completed != main.content) limit = std::min(limit, state->common_prefix(*completed));
-  if (reference) limit = std::min(limit, state->common_prefix(*reference));
-  const Boundary& from = boundary_at(main, limit);
-  const JournalPrefix& prefix = from.prefix;
+  std::uint64_t limit = state->common_prefix(*main.content());
+  if (completed && completed != main.content()) limit = std::min(limit, state->common_prefix(*completed));
+  const JournalMainLine::Boundary& from = main.boundary_at(limit);
   std::string sb, cb, rb;
-  const std::uint64_t at = prefix.offset;
+  const std::uint64_t at = from.at.offset;
   state->read(at, state->size() - at, sb);
   if (completed) completed->read(at, completed->size() - at, cb);
-  if (reference) reference->read(at, reference->size() - at, rb);
+  // The reference is the main line, which indexes its entries: its bytes
+  // are needed only as far as the state's reach (it may be far longer).
+  if (reference) reference->read(at, std::min(reference->size(), state->size()) - at, rb);
   JournalParse parse;
   std::vector<JournalFinding> findings =
-      judge_journal_from(*format_, prefix, sb, completed ? std::optional<std::string_view>(cb) : std::nullopt,
-                         reference ? std::optional<std::string_view>(rb) : std::nullopt, &parse);
+      judge_journal_from(*format_, from.at, sb, completed ? std::optional<std::string_view>(cb) : std::nullopt,
+                         reference ? std::optional<std::string_view>(rb) : std::nullopt, &parse,
+                         reference ? &main : nullptr);
   // The oracle asks for the state's view next: it is in this parse.
-  if (!views_.count(state_hash)) views_.emplace(state_hash, view_after(from, sb, parse));
+  if (!views_.count(state_hash)) views_.emplace(state_hash, main.view_after(from, sb, parse));
   return findings;
 }
 
@@ -483,7 +440,11 @@ std::vector<JournalFinding> JournalReader::resumed_judgement(const std::string& 
 std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob, bool resume) {
   auto f = make_journal_format(format);
   if (!f) return nullptr;
-  return std::make_unique<OracleChecker>(std::make_unique<JournalReader>(std::move(f), std::move(glob), resume));
+  return make_journal_checker(std::move(f), std::move(glob), resume);
+}
+
+std::unique_ptr<Checker> make_journal_checker(std::unique_ptr<JournalFormat> format, std::string glob, bool resume) {
+  return std::make_unique<OracleChecker>(std::make_unique<JournalReader>(std::move(format), std::move(glob), resume));
 }
 
 }  // namespace crashfs

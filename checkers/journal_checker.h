@@ -35,15 +35,16 @@
 //
 // Verdicts are cached per (state content, completed content, reference
 // content) of the file, views per content; only the provenance lookup runs
-// per state.  Incremental: for a resumable format the checker keeps, per
-// file, a main line (the latest crash-free version it judged, with the
-// reader's position and the view's digest at every entry boundary of it)
-// and judges a version from the last boundary before the first byte where
-// the state, the completed file, the reference and the main line differ
-// (StateView::content, FileContent::common_prefix: O(log n) between
-// versions that share a rope), reading only the bytes after it.  A
+// per state.  Incremental, for every format: the checker keeps, per file, a
+// main line (journal_main_line.h: the latest crash-free version it judged,
+// with the reader's checkpoint and the view's digest at every entry
+// boundary of its clean prefix) and judges a version from the last
+// boundary before the first byte where the state, the completed file, the
+// reference and the main line differ (StateView::content,
+// FileContent::common_prefix: O(log n) between versions that share a
+// rope), reading only the bytes after it (JournalFormat::parse_from).  A
 // journal's process-kill pass so costs O(file size) in all; the findings
-// are those of judge_journal on the whole files.
+// and views are those of judge_journal and journal_view on the whole files.
 #pragma once
 
 #include <memory>
@@ -84,26 +85,43 @@ std::vector<JournalFinding> judge_journal(const JournalFormat& format, std::stri
                                           std::optional<std::string_view> completed,
                                           std::optional<std::string_view> reference = std::nullopt);
 
-// The start of a file that the state, the completed file and the reference
-// share byte for byte, ending where an entry ends: `entries` entries, the
-// last of them `last`, none suspect, no damage before `offset`.
-struct JournalPrefix {
-  std::uint64_t offset = 0;
-  std::size_t entries = 0;
-  std::optional<JournalEntry> last;
+// The entries a reader uses in a file, by offset: how judge_journal_from
+// sees the reference (the writer's next complete version).
+class JournalEntryIndex {
+ public:
+  virtual ~JournalEntryIndex() = default;
+  // The entry that starts at or covers byte `offset` of the file, nullopt
+  // if none does (a gap, past the entries, or all discarded by a reset).
+  // Offsets are the file's.
+  virtual std::optional<JournalEntry> covering(std::uint64_t offset) const = 0;
 };
 
-// judge_journal for a resumable format (JournalFormat::resumable) given
-// only the bytes after such a prefix: the findings are those of the whole
-// files (offsets and entry indices of the whole file), because a prefix
-// that every file shares and that the reader reads cleanly contributes
-// none.  With an empty prefix it is judge_journal.
-// `state_parse`, when given, receives the parse of `state` (offsets relative
-// to the prefix).
-std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const JournalPrefix& prefix,
+// The index of a parse_from's entries, `base` being its checkpoint's offset.
+class JournalParseIndex : public JournalEntryIndex {
+ public:
+  JournalParseIndex(const JournalParse& parse, std::uint64_t base) : parse_(parse), base_(base) {}
+  std::optional<JournalEntry> covering(std::uint64_t offset) const override;
+
+ private:
+  const JournalParse& parse_;
+  std::uint64_t base_;
+};
+
+// judge_journal given only the bytes after a checkpoint (journal_format.h)
+// of a clean prefix that the state, the completed file and the reference
+// share byte for byte, and with no suspect entry: the findings are those of
+// the whole files (offsets and entry indices of the whole file), because
+// such a prefix contributes none.  From ReaderCheckpoint{} it is
+// judge_journal.  `state_parse`, when given, receives the parse of `state`
+// (JournalFormat::parse_from: offsets relative to the checkpoint).
+// `reference_entries`, when given, are the reference's entries (the
+// checker's main line holds them), so the reference is not parsed and
+// `reference` need only reach as far as `state` does.
+std::vector<JournalFinding> judge_journal_from(const JournalFormat& format, const ReaderCheckpoint& prefix,
                                                std::string_view state, std::optional<std::string_view> completed,
                                                std::optional<std::string_view> reference,
-                                               JournalParse* state_parse = nullptr);
+                                               JournalParse* state_parse = nullptr,
+                                               const JournalEntryIndex* reference_entries = nullptr);
 
 // The view of a journal file: the entries its reader uses.
 Recovered journal_view(const JournalFormat& format, std::string_view bytes);
@@ -112,5 +130,7 @@ Recovered journal_view(const JournalFormat& format, std::string_view bytes);
 // false every version is parsed and judged whole (judge_journal): the
 // reference the incremental checker is tested against.
 std::unique_ptr<Checker> make_journal_checker(std::string_view format, std::string glob, bool resume = true);
+// The same over a format object (e.g. one that counts what it parses).
+std::unique_ptr<Checker> make_journal_checker(std::unique_ptr<JournalFormat> format, std::string glob, bool resume = true);
 
 }  // namespace crashfs

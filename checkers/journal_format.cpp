@@ -24,6 +24,18 @@ bool JournalParse::reset() const {
   return std::any_of(damage.begin(), damage.end(), [](const JournalDamage& d) { return d.response == ReaderResponse::kReset; });
 }
 
+ReaderCheckpoint checkpoint_after(const ReaderCheckpoint& from, const std::vector<JournalEntry>& entries,
+                                  std::shared_ptr<const ReaderState> state) {
+  ReaderCheckpoint at;
+  JournalEntry last = entries.back();
+  last.offset += from.offset;
+  at.offset = last.offset + last.size;
+  at.entries = from.entries + entries.size();
+  at.last = std::move(last);
+  at.state = std::move(state);
+  return at;
+}
+
 std::unique_ptr<JournalFormat> make_journal_format(std::string_view name) {
   if (name == "shake") return make_shake_format();
   if (name == "shake-legacy") return make_shake_legacy_format();

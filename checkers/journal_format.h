@@ -22,13 +22,14 @@
 //             format's framing after the point where the reader gave up
 //             (hidden_entries, resume_offset).
 //
-// Parsers are pure functions of the bytes; they never throw on hostile
-// input and never read past the view.
+// Parsers are pure functions of the bytes (and of the checkpoint they read
+// on from); they never throw on hostile input and never read past the view.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,6 +78,28 @@ struct JournalParse {
   bool reset() const;
 };
 
+// What a reader knows after a clean prefix of a file beyond the bytes and
+// entries it read (Shake's witness count, the paths Ninja's deps log has
+// recorded): each format derives its own; most need none.  What a
+// checkpoint's state says never changes once handed out, so checkpoints
+// share states (and a state may share structure that grows for later
+// checkpoints, like Ninja's path log, without changing what it says).
+class ReaderState {
+ public:
+  virtual ~ReaderState() = default;
+};
+
+// Where a reader stands after the entries of a clean prefix: the point at
+// which it can read on from a file's remaining bytes exactly as it would
+// have, had it read the file from the start.
+struct ReaderCheckpoint {
+  std::uint64_t offset = 0;  // bytes before it (absolute)
+  std::size_t entries = 0;   // entries the reader accepted before it
+  // The last of those entries (absolute offset); none at the start.
+  std::optional<JournalEntry> last;
+  std::shared_ptr<const ReaderState> state;  // nullptr: none, or the start's
+};
+
 class JournalFormat {
  public:
   virtual ~JournalFormat() = default;
@@ -89,17 +112,40 @@ class JournalFormat {
   // version and witness chunks, Ninja's signature line): a reset that
   // loses only those loses nothing.
   virtual std::size_t header_entries() const { return 0; }
-  virtual JournalParse parse(std::string_view file) const = 0;
-  // True when the reader keeps no state from one entry to the next, so
-  // parsing can resume at an entry boundary: for every offset b at which an
-  // entry of parse(file) ends with no damage before it, parse(file) is the
-  // entries of parse(file[0, b)) followed by parse(file[b, end)) with its
-  // offsets shifted by b and its entry indices by the entries before b, and
-  // no damage of it resets the journal.  The journal checker then judges a
-  // version of a file from where an earlier version it shares a prefix with
-  // left off (journal_checker.h).
-  virtual bool resumable() const { return false; }
+
+  // What the reader makes of a whole file.
+  JournalParse parse(std::string_view file) const { return parse_from(ReaderCheckpoint{}, file); }
+
+  // The reader reading on from a checkpoint: `from` is ReaderCheckpoint{}
+  // (the start) or a checkpoint an earlier parse_from returned for a file
+  // whose first from.offset bytes are this file's, and `tail` is this
+  // file's bytes after from.offset.  The result is parse(file) without the
+  // from.entries entries before the checkpoint: entries and damage after
+  // it, offsets relative to from.offset, entry indices (damage.entry_index)
+  // relative to from.entries.  The prefix's entries are used too, except
+  // when the parse resets (JournalParse::reset): a reset discards them
+  // with the rest.  Resynchronisation sees the bytes after the damage,
+  // which are all in `tail`.
+  // `checkpoints`, when given, receives where the reader stands after each
+  // entry no damage precedes (also entries a later reset discards), in
+  // file order: what a later parse_from may resume at.  A format keeps
+  // their states small or shared, so that a checkpoint per entry of a file
+  // costs memory linear in the file, not quadratic.
+  virtual JournalParse parse_from(const ReaderCheckpoint& from, std::string_view tail,
+                                  std::vector<ReaderCheckpoint>* checkpoints = nullptr) const = 0;
 };
+
+// The checkpoint after the last of `entries` (a parse_from's entries so
+// far, offsets relative to `from`), the reader's state then being `state`:
+// how formats fill parse_from's `checkpoints`.
+ReaderCheckpoint checkpoint_after(const ReaderCheckpoint& from, const std::vector<JournalEntry>& entries,
+                                  std::shared_ptr<const ReaderState> state);
+
+// The format's own state in a checkpoint, or nullptr (the start's).
+template <typename State>
+const State* state_of(const ReaderCheckpoint& at) {
+  return dynamic_cast<const State*>(at.state.get());
+}
 
 // The format named `name` (see journal_format_names()), or nullptr.
 std::unique_ptr<JournalFormat> make_journal_format(std::string_view name);

@@ -72,12 +72,12 @@ class LengthPrefixedFormat : public JournalFormat {
   LengthPrefixedFormat(std::string name, Layout layout) : name_(std::move(name)), layout_(layout) {}
   std::string name() const override { return name_; }
   bool detects_torn_payload() const override { return layout_.crc; }
-  // Each frame is judged by its own bytes and the bytes left, and damage
-  // truncates or trims, never resets: parsing resumes at any entry end.
-  bool resumable() const override { return true; }
-  JournalParse parse(std::string_view file) const override {
+  // Each frame is judged by its own bytes and the bytes left: the reader
+  // has no state a checkpoint must carry.
+  JournalParse parse_from(const ReaderCheckpoint& from, std::string_view tail,
+                          std::vector<ReaderCheckpoint>* checkpoints) const override {
     LengthPrefixedReader reader(layout_);
-    return parse_sequential(file, reader, SequentialResponses{});
+    return parse_sequential(from, tail, reader, SequentialResponses{}, checkpoints);
   }
 
  private:

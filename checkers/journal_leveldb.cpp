@@ -17,13 +17,18 @@ bool crc_ok(const char* header, std::uint32_t length) {
   return stored == mask_crc(crc32c(std::string_view(header + 6, 1 + length)));
 }
 
+// Where the block holding byte `at` of the file ends (absolute).
+std::uint64_t block_end_of(std::uint64_t at) { return at - at % kLevelDbBlockSize + kLevelDbBlockSize; }
+
 // Loose frames for finding valid records inside a region the reader drops.
+// `base`: the file offset of the bytes it is given (blocks are the file's).
 class LevelDbLooseReader : public SequentialReader {
  public:
+  explicit LevelDbLooseReader(std::uint64_t base) : base_(base) {}
   Frame next(std::string_view file, std::uint64_t offset) override { return loose_frame(file, offset); }
   Frame loose_frame(std::string_view file, std::uint64_t offset) const override {
     Frame f;
-    const std::uint64_t block_left = kLevelDbBlockSize - offset % kLevelDbBlockSize;
+    const std::uint64_t block_left = block_end_of(base_ + offset) - (base_ + offset);
     const std::uint64_t avail = file.size() - offset;
     if (block_left < kLevelDbHeaderSize || avail < kLevelDbHeaderSize) {
       f.kind = Frame::Kind::kShort;  // trailer or end: a chain may stop here
@@ -44,6 +49,9 @@ class LevelDbLooseReader : public SequentialReader {
     f.kind = crc_ok(h, length) ? Frame::Kind::kEntry : Frame::Kind::kInvalid;
     return f;
   }
+
+ private:
+  std::uint64_t base_;
 };
 
 class LevelDbFormat : public JournalFormat {
@@ -51,8 +59,13 @@ class LevelDbFormat : public JournalFormat {
   std::string name() const override { return "leveldb"; }
   bool detects_torn_payload() const override { return true; }
 
-  JournalParse parse(std::string_view file) const override {
+  // At an entry's end no fragmented record is open: a checkpoint is just
+  // its absolute offset, which places the blocks.  Offsets below are the
+  // tail's; `base` turns them into the file's for block arithmetic.
+  JournalParse parse_from(const ReaderCheckpoint& from, std::string_view file,
+                          std::vector<ReaderCheckpoint>* checkpoints) const override {
     JournalParse out;
+    const std::uint64_t base = from.offset;
     const std::uint64_t n = file.size();
     bool in_fragment = false;
     std::uint64_t fragment_start = 0;
@@ -75,9 +88,9 @@ class LevelDbFormat : public JournalFormat {
 
     std::uint64_t pos = 0;
     while (pos < n) {
-      const std::uint64_t block_start = pos - pos % kLevelDbBlockSize;
-      const bool block_full = block_start + kLevelDbBlockSize <= n;
-      const std::uint64_t block_end = std::min(block_start + kLevelDbBlockSize, n);
+      const std::uint64_t whole_block_end = block_end_of(base + pos) - base;
+      const bool block_full = whole_block_end <= n;
+      const std::uint64_t block_end = std::min(whole_block_end, n);
       const std::uint64_t avail = block_end - pos;
       if (avail < kLevelDbHeaderSize) {
         if (block_full) {  // trailer
@@ -119,6 +132,7 @@ class LevelDbFormat : public JournalFormat {
         case kFull:
           drop_fragment(pos, "partial record without end");
           out.entries.push_back(JournalEntry{pos, record_end - pos, {}});
+          if (checkpoints && out.damage.empty()) checkpoints->push_back(checkpoint_after(from, out.entries, nullptr));
           break;
         case kFirst:
           drop_fragment(pos, "partial record without end");
@@ -134,6 +148,7 @@ class LevelDbFormat : public JournalFormat {
           } else {
             out.entries.push_back(JournalEntry{fragment_start, record_end - fragment_start, {}});
             in_fragment = false;
+            if (checkpoints && out.damage.empty()) checkpoints->push_back(checkpoint_after(from, out.entries, nullptr));
           }
           break;
         default:
@@ -151,7 +166,7 @@ class LevelDbFormat : public JournalFormat {
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return out.damage[a].offset < out.damage[b].offset; });
     std::vector<JournalDamage> sorted;
-    LevelDbLooseReader loose;
+    LevelDbLooseReader loose(base);
     for (std::size_t i : order) {
       JournalDamage d = out.damage[i];
       if (!eof_damage[i]) {

@@ -1,7 +1,10 @@
 #include "checkers/journal_ninja_deps.h"
 
+#include <functional>
 #include <set>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "checkers/journal_sequential.h"
 #include "core/byte_order.h"
@@ -75,10 +78,70 @@ std::string_view strip_padding(std::string_view path) {
   return path;
 }
 
+// The paths one line of checkpoints recorded, by id: a checkpoint that
+// read `nodes` path records knows exactly ids [0, nodes).  Shared by every
+// checkpoint of the line, so each path is held once (a set per checkpoint
+// would make a file's checkpoints quadratic).  Reading on from a
+// checkpoint appends at id `nodes` in place, which no checkpoint with
+// fewer ids sees; when the log already holds another path at that id (the
+// line forked: a later version of the file differs there), the ids before
+// it are copied into a new log.
+class PathIds {
+ public:
+  bool known(std::string_view path, std::uint64_t nodes) const {
+    const auto it = ids_.find(path);
+    return it != ids_.end() && it->second < nodes;
+  }
+
+  // `log` with `path` at id `id`; `log` holds at least `id` ids.
+  static void record(std::shared_ptr<PathIds>& log, std::uint64_t id, std::string_view path) {
+    if (!log) log = std::make_shared<PathIds>();
+    if (log->by_id_.size() > id) {
+      if (*log->by_id_[id] == path) return;  // the same line again
+      auto fork = std::make_shared<PathIds>();
+      for (std::uint64_t i = 0; i < id; ++i) fork->add(*log->by_id_[i]);
+      log = std::move(fork);
+    }
+    log->add(path);
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  void add(std::string_view path) {
+    const auto it = ids_.emplace(std::string(path), static_cast<std::uint32_t>(by_id_.size())).first;
+    by_id_.push_back(&it->first);  // node-based map: the key stays put
+  }
+
+  std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids_;
+  std::vector<const std::string*> by_id_;
+};
+
+// The reader's state: the path ids it knows.  `log` may grow past `nodes`
+// (other checkpoints of the line); what this checkpoint sees does not.
+struct DepsState : ReaderState {
+  DepsState(std::shared_ptr<PathIds> l, std::uint64_t n) : log(std::move(l)), nodes(n) {}
+  std::shared_ptr<PathIds> log;
+  std::uint64_t nodes;
+};
+
 class NinjaDepsReader : public SequentialReader {
  public:
+  // `share`: record new paths in the checkpoint's log (the reader makes
+  // checkpoints); else in a set of its own, so that reading a state's
+  // damaged tail leaves the line's log alone.
+  NinjaDepsReader(const ReaderCheckpoint& from, bool share) : base_(from.offset), share_(share) {
+    if (const auto* s = state_of<DepsState>(from)) {
+      log_ = s->log;
+      nodes_ = logged_ = s->nodes;
+      state_ = from.state;
+    }
+  }
+
   Frame next(std::string_view file, std::uint64_t offset) override {
-    if (offset == 0) return header(file);
+    if (base_ + offset == 0) return header(file);
     RecordHead head;
     Frame f = record_frame(file, offset, head);
     if (f.kind != Frame::Kind::kEntry) return f;
@@ -101,7 +164,13 @@ class NinjaDepsReader : public SequentialReader {
     if (~checksum != nodes_)
       return invalid(f, "path record checksum says id " + std::to_string(~checksum) + ", expected " + std::to_string(nodes_));
     const std::string_view path = strip_padding(std::string_view(p, head.size - 4));
-    if (!paths_.insert(std::string(path)).second) return invalid(f, "path recorded twice");
+    if (known(path)) return invalid(f, "path recorded twice");
+    if (share_) {
+      PathIds::record(log_, nodes_, path);
+      logged_ = nodes_ + 1;
+    } else {
+      paths_.insert(std::string(path));
+    }
     ++nodes_;
     if (head.size % 4 != 0 || path.empty() || path.find('\0') != std::string_view::npos)
       f.suspect = "path record not padded the way ninja writes it";
@@ -128,7 +197,19 @@ class NinjaDepsReader : public SequentialReader {
     return f;
   }
 
+  // A new state object only after a path record.
+  std::shared_ptr<const ReaderState> state() override {
+    if (nodes_ == 0) return nullptr;
+    if (!state_ || static_cast<const DepsState&>(*state_).nodes != nodes_)
+      state_ = std::make_shared<DepsState>(log_, nodes_);
+    return state_;
+  }
+
  private:
+  bool known(std::string_view path) const {
+    return (log_ && log_->known(path, logged_)) || paths_.count(path) > 0;
+  }
+
   static Frame header(std::string_view file) {
     static const std::string expected = deps_header();
     Frame f;
@@ -144,8 +225,13 @@ class NinjaDepsReader : public SequentialReader {
     return f;
   }
 
+  std::uint64_t base_;
+  bool share_;
   std::uint64_t nodes_ = 0;
-  std::set<std::string, std::less<>> paths_;
+  std::shared_ptr<PathIds> log_;
+  std::uint64_t logged_ = 0;  // ids [0, logged_) are in log_
+  std::set<std::string, std::less<>> paths_;  // the rest
+  std::shared_ptr<const ReaderState> state_;
 };
 
 class NinjaDepsFormat : public JournalFormat {
@@ -153,15 +239,17 @@ class NinjaDepsFormat : public JournalFormat {
   std::string name() const override { return "ninja-deps"; }
   bool detects_torn_payload() const override { return false; }
   std::size_t header_entries() const override { return 1; }
-  JournalParse parse(std::string_view file) const override {
-    NinjaDepsReader reader;
+  JournalParse parse_from(const ReaderCheckpoint& from, std::string_view tail,
+                          std::vector<ReaderCheckpoint>* checkpoints) const override {
+    NinjaDepsReader reader(from, checkpoints != nullptr);
     SequentialResponses responses;
     responses.short_mid = ReaderResponse::kTruncate;
     responses.invalid_mid = ReaderResponse::kTruncate;
     responses.invalid_tail = ReaderResponse::kTruncate;
-    JournalParse out = parse_sequential(file, reader, responses);
+    JournalParse out = parse_sequential(from, tail, reader, responses, checkpoints);
     // A bad header is not truncated but deleted: the whole log starts over.
-    if (!out.damage.empty() && out.damage.front().offset == 0 && out.damage.front().response != ReaderResponse::kTrim) {
+    if (from.offset == 0 && !out.damage.empty() && out.damage.front().offset == 0 &&
+        out.damage.front().response != ReaderResponse::kTrim) {
       out.damage.front().response = ReaderResponse::kReset;
       out.entries.clear();
     }

@@ -52,10 +52,13 @@ class NinjaLogFormat : public JournalFormat {
   bool detects_torn_payload() const override { return false; }
   std::size_t header_entries() const override { return 1; }
 
-  JournalParse parse(std::string_view file) const override {
+  // The reader carries nothing from line to line but whether it read the
+  // header line, which is the file's first: checkpoints need no state.
+  JournalParse parse_from(const ReaderCheckpoint& from, std::string_view file,
+                          std::vector<ReaderCheckpoint>* checkpoints) const override {
     JournalParse out;
     std::uint64_t offset = 0;
-    bool header = true;
+    bool header = from.offset == 0;
     while (offset < file.size()) {
       const std::size_t nl = file.find('\n', offset);
       if (nl == std::string_view::npos) {
@@ -97,6 +100,7 @@ class NinjaLogFormat : public JournalFormat {
         d.resume_offset = nl + 1;
         out.damage.push_back(d);
       }
+      if (checkpoints && out.damage.empty()) checkpoints->push_back(checkpoint_after(from, out.entries, nullptr));
       offset = nl + 1;
     }
     // A skipped line is at the tail when the reader uses nothing after it.

@@ -57,7 +57,8 @@ Resync find_resync(std::string_view file, std::uint64_t from, const SequentialRe
   return {};
 }
 
-JournalParse parse_sequential(std::string_view file, SequentialReader& reader, const SequentialResponses& responses) {
+JournalParse parse_sequential(const ReaderCheckpoint& from, std::string_view file, SequentialReader& reader,
+                              const SequentialResponses& responses, std::vector<ReaderCheckpoint>* checkpoints) {
   JournalParse out;
   const std::uint64_t n = file.size();
   std::uint64_t offset = 0;
@@ -65,6 +66,7 @@ JournalParse parse_sequential(std::string_view file, SequentialReader& reader, c
     Frame f = reader.next(file, offset);
     if (f.kind == Frame::Kind::kEntry && f.size > 0 && offset + f.size <= n) {
       out.entries.push_back(JournalEntry{offset, f.size, std::move(f.suspect)});
+      if (checkpoints) checkpoints->push_back(checkpoint_after(from, out.entries, reader.state()));
       offset += f.size;
       continue;
     }

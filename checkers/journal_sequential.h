@@ -6,6 +6,9 @@
 //   next()         the strict, stateful reader: called for consecutive
 //                  offsets, it classifies the frame there exactly as the
 //                  real reader would;
+//   state()        what it knows after the entries it accepted so far, for
+//                  a checkpoint (journal_format.h); a reader made from a
+//                  checkpoint reads on as the one that produced it;
 //   loose_frame()  a stateless, plausibility-only version of the same check,
 //                  used to look for complete entries AFTER the point where
 //                  the reader gave up.
@@ -26,8 +29,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "checkers/journal_format.h"
 
@@ -41,11 +46,14 @@ struct Frame {
   std::string suspect;     // kEntry the reader accepts but no writer writes
 };
 
+// Offsets are relative to the bytes the reader is given (a parse_from's
+// tail); a reader that needs absolute ones is told its checkpoint's offset.
 class SequentialReader {
  public:
   virtual ~SequentialReader() = default;
   virtual Frame next(std::string_view file, std::uint64_t offset) = 0;
   virtual Frame loose_frame(std::string_view file, std::uint64_t offset) const = 0;
+  virtual std::shared_ptr<const ReaderState> state() { return nullptr; }
 };
 
 struct SequentialResponses {
@@ -54,7 +62,11 @@ struct SequentialResponses {
   ReaderResponse invalid_tail = ReaderResponse::kTrim;     // invalid frame, nothing after it
 };
 
-JournalParse parse_sequential(std::string_view file, SequentialReader& reader, const SequentialResponses& responses);
+// JournalFormat::parse_from for a reader made from `from`: `tail` is the
+// file after from.offset, and `checkpoints` (if given) gets one per entry
+// (parsing stops at the first damage).
+JournalParse parse_sequential(const ReaderCheckpoint& from, std::string_view tail, SequentialReader& reader,
+                              const SequentialResponses& responses, std::vector<ReaderCheckpoint>* checkpoints);
 
 // The resynchronisation search described above: the first offset p with
 // from < p < file.size() from which loose frames chain to the end, and the

@@ -55,8 +55,22 @@ Frame chunk_frame(std::string_view file, std::uint64_t offset, bool big_endian, 
   return f;
 }
 
+// After the header, all a Shake reader carries from one chunk to the next
+// is the witness count (the chunk index is the entries read).
+struct ShakeState : ReaderState {
+  explicit ShakeState(long long w) : witnesses(w) {}
+  long long witnesses;
+};
+
 class ShakeReader : public SequentialReader {
  public:
+  explicit ShakeReader(const ReaderCheckpoint& from) : index_(from.entries) {
+    if (const auto* s = state_of<ShakeState>(from)) {
+      state_ = from.state;
+      witnesses_ = s->witnesses;
+    }
+  }
+
   Frame next(std::string_view file, std::uint64_t offset) override {
     std::string_view payload;
     Frame f = chunk_frame(file, offset, false, payload);
@@ -87,6 +101,14 @@ class ShakeReader : public SequentialReader {
     return f;
   }
 
+  // One state object for every checkpoint after the witness table.
+  std::shared_ptr<const ReaderState> state() override {
+    if (witnesses_ == 0) return nullptr;
+    if (!state_ || static_cast<const ShakeState&>(*state_).witnesses != witnesses_)
+      state_ = std::make_shared<ShakeState>(witnesses_);
+    return state_;
+  }
+
  private:
   static Frame invalid(Frame f, std::string what) {
     f.kind = Frame::Kind::kInvalid;
@@ -95,12 +117,16 @@ class ShakeReader : public SequentialReader {
   }
   std::size_t index_ = 0;
   long long witnesses_ = 0;
+  std::shared_ptr<const ReaderState> state_;
 };
 
 class LegacyShakeReader : public SequentialReader {
  public:
+  // The version line is at the file's start, not the tail's.
+  explicit LegacyShakeReader(const ReaderCheckpoint& from) : base_(from.offset) {}
+
   Frame next(std::string_view file, std::uint64_t offset) override {
-    if (offset == 0) return version_line(file);
+    if (base_ + offset == 0) return version_line(file);
     std::string_view payload;
     return chunk_frame(file, offset, true, payload);
   }
@@ -130,6 +156,8 @@ class LegacyShakeReader : public SequentialReader {
     f.kind = Frame::Kind::kEntry;
     return f;
   }
+
+  std::uint64_t base_;
 };
 
 class ShakeFormat : public JournalFormat {
@@ -138,7 +166,8 @@ class ShakeFormat : public JournalFormat {
   std::string name() const override { return legacy_ ? "shake-legacy" : "shake"; }
   bool detects_torn_payload() const override { return false; }
   std::size_t header_entries() const override { return 2; }  // version + witness table
-  JournalParse parse(std::string_view file) const override {
+  JournalParse parse_from(const ReaderCheckpoint& from, std::string_view tail,
+                          std::vector<ReaderCheckpoint>* checkpoints) const override {
     SequentialResponses responses;
     responses.invalid_mid = ReaderResponse::kReset;
     responses.invalid_tail = ReaderResponse::kReset;
@@ -146,11 +175,11 @@ class ShakeFormat : public JournalFormat {
     // reading just stops there; later appends are never read: lost too.
     responses.short_mid = ReaderResponse::kTruncate;
     if (legacy_) {
-      LegacyShakeReader reader;
-      return parse_sequential(file, reader, responses);
+      LegacyShakeReader reader(from);
+      return parse_sequential(from, tail, reader, responses, checkpoints);
     }
-    ShakeReader reader;
-    return parse_sequential(file, reader, responses);
+    ShakeReader reader(from);
+    return parse_sequential(from, tail, reader, responses, checkpoints);
   }
 
  private:

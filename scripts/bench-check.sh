@@ -4,6 +4,9 @@
 #   - a u32le journal of 2,000 and 8,000 entries (length and payload in two
 #     writes, fdatasync every 10th; tests/bench/gen_journal_trace.cpp) under
 #     process-kill and posix (posix at 8,000 entries only with FULL=1);
+#   - journals of the formats whose readers carry state from entry to entry
+#     (ninja-deps, shake, leveldb), 2,000 and 8,000 entries in two writes
+#     each, never synced (as Ninja and Shake write), under process-kill;
 #   - `python3 -m compileall -l` of the top-level modules of /usr/lib/python3.11
 #     under posix, without and with explain (a plain `crashfs check`);
 #   - git (six commits and a gc in a repository made before recording)
@@ -97,6 +100,16 @@ measure "check journal 8000 process-kill" -- "$crashfs" check "$tmp/j8000.trace"
 measure "check journal 2000 posix" -- "$crashfs" check "$tmp/j2000.trace" $J --model posix "${check_tail[@]}"
 [ "${FULL:-0}" = 1 ] && measure "check journal 8000 posix" -- "$crashfs" check "$tmp/j8000.trace" $J --model posix "${check_tail[@]}"
 
+# --- stateful journal formats ---
+stateful="ninja-deps shake leveldb"
+for f in $stateful; do
+  for n in 2000 8000; do "$gen" "$tmp/$f$n.trace" "$n" 0 "$f"; done
+  echo "# $f traces: 2,000 entries $(stat -c %s "$tmp/${f}2000.trace") bytes, 8,000 entries $(stat -c %s "$tmp/${f}8000.trace") bytes"
+  for n in 2000 8000; do
+    measure "check $f $n process-kill" -- "$crashfs" check "$tmp/$f$n.trace" --checker "journal:$f@journal" --no-explain --model process-kill "${check_tail[@]}"
+  done
+done
+
 if [ "${SKIP_RECORDED:-0}" != 1 ]; then
   # --- compileall of the top-level modules of the standard library ---
   mkdir -p "$tmp/py"
@@ -151,6 +164,11 @@ if pk2 and pk8:
     print(f"journal process-kill 2,000 -> 8,000 entries: {pk8 / pk2:.1f}x the time for 4x the entries")
     goal(f"journal 8,000 process-kill < 2 s ({pk8:.2f} s)", pk8 < 2)
     goal(f"journal 2,000 -> 8,000 <= 5x ({pk8 / pk2:.1f}x)", pk8 / pk2 <= 5)
+for f in "$stateful".split():
+    a, b = get(f"check {f} 2000 process-kill"), get(f"check {f} 8000 process-kill")
+    if a and b:
+        print(f"{f} process-kill 2,000 -> 8,000 entries: {b / a:.1f}x the time for 4x the entries")
+        goal(f"{f} 2,000 -> 8,000 <= 5x ({b / a:.1f}x)", b / a <= 5)
 p2 = get("check journal 2000 posix")
 if p2: goal(f"journal 2,000 posix < 6 s ({p2:.2f} s)", p2 < 6)
 ce = [v for k, v in s.items() if k.startswith("check compileall") and k.endswith(", explain")]

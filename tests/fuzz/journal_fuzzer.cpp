@@ -10,11 +10,17 @@
 //   - prefix consistency: cut just after any entry, the file reads as the
 //     same entries up to that one, no more (the reader streams: what it
 //     made of the bytes before cannot depend on bytes after);
-//   - a second parse gives the same result (no hidden state).
+//   - a second parse gives the same result (no hidden state);
+//   - resumption (JournalFormat::parse_from): there is a checkpoint after
+//     every entry of the clean prefix, and from any of them (up to 8,
+//     spread) the rest of the file, or of the file cut halfway after it,
+//     reads as the whole file does after it: the same entries and damage,
+//     shifted, and a reset that discards the prefix's entries too.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "checkers/journal_format.h"
@@ -78,6 +84,44 @@ void check_shape(std::string_view file, const JournalParse& p) {
   }
 }
 
+// The parse as text: entries and damage, offsets shifted by `at`'s, entry
+// indices by its entries, after `prefix` (the entries before `at`; none
+// after a reset).
+std::string text(const JournalParse& p, const ReaderCheckpoint& at, const std::vector<JournalEntry>& prefix) {
+  std::string out;
+  if (!p.reset())
+    for (const JournalEntry& e : prefix) out += fmt::format("entry {}+{} {}\n", e.offset, e.size, e.suspect);
+  for (const JournalEntry& e : p.entries) out += fmt::format("entry {}+{} {}\n", at.offset + e.offset, e.size, e.suspect);
+  for (const JournalDamage& d : p.damage)
+    out += fmt::format("damage {}+{} after {} {} {} tail {} short {} hides {} from {}\n", at.offset + d.offset, d.length,
+                       at.entries + d.entry_index, d.what, static_cast<int>(d.response), d.at_tail, d.short_frame,
+                       d.hidden_entries, d.resume_offset ? at.offset + d.resume_offset : 0);
+  return out;
+}
+
+void check_resumption(std::string_view file, const JournalParse& whole) {
+  std::vector<ReaderCheckpoint> checkpoints;
+  (void)format().parse_from(ReaderCheckpoint{}, file, &checkpoints);
+  const std::size_t clean = whole.damage.empty() ? whole.entries.size() : whole.damage.front().entry_index;
+  FUZZ_CONTRACT(checkpoints.size() == clean, "{} checkpoints for a clean prefix of {} entries", checkpoints.size(), clean);
+  std::vector<JournalEntry> prefix;
+  for (const ReaderCheckpoint& at : checkpoints) prefix.push_back(*at.last);
+  const std::size_t stride = std::max<std::size_t>(1, checkpoints.size() / 8);
+  for (std::size_t k = 0; k < checkpoints.size(); k += stride) {
+    const ReaderCheckpoint& at = checkpoints[k];
+    const std::vector<JournalEntry> before(prefix.begin(), prefix.begin() + static_cast<std::ptrdiff_t>(k + 1));
+    FUZZ_CONTRACT(at.entries == k + 1 && at.offset == at.last->offset + at.last->size,
+                  "checkpoint {} at {} after {} entries", k, at.offset, at.entries);
+    for (const std::uint64_t end : {std::uint64_t{file.size()}, at.offset + (file.size() - at.offset) / 2}) {
+      const std::string_view cut = file.substr(0, end);
+      const std::string expected = text(end == file.size() ? whole : format().parse(cut), ReaderCheckpoint{}, {});
+      const std::string resumed = text(format().parse_from(at, cut.substr(at.offset)), at, before);
+      FUZZ_CONTRACT(resumed == expected, "resumed at {} (after {} entries), the first {} bytes read\n{}instead of\n{}",
+                    at.offset, at.entries, end, resumed, expected);
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -104,5 +148,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                   "cut after entry {} (at {} +{}), the file reads as {} entries, not the first {}", i, e.offset,
                   e.size, cut.entries.size(), i + 1);
   }
+  check_resumption(file, p);
   return 0;
 }

@@ -94,18 +94,42 @@ class ShakeWriter : public TestWriter {
     return out + chunk(table);
   }
   std::string entry(std::size_t i, std::uint64_t) const override {
-    std::string record;
-    record.push_back(static_cast<char>(i % 2));  // u16 witness index
-    record.push_back(0);
-    put32le(record, static_cast<std::uint32_t>(i));  // key id
-    return chunk(record + payload(i));
+    return record(static_cast<std::uint16_t>(i % 2), static_cast<std::uint32_t>(i), payload(i));
   }
   std::size_t payload_offset(std::size_t, std::uint64_t) const override { return 4 + 6; }
+
+  // The chunk of a record: witness index, key id, value.  The header has
+  // two witnesses: a higher index makes the reader reset the database.
+  static std::string record(std::uint16_t witness, std::uint32_t key, const std::string& value) {
+    std::string record;
+    record.push_back(static_cast<char>(witness & 0xff));
+    record.push_back(static_cast<char>(witness >> 8));
+    put32le(record, key);
+    return chunk(record + value);
+  }
 
  private:
   static std::string chunk(const std::string& payload) {
     std::string out;
     put32le(out, static_cast<std::uint32_t>(payload.size()));
+    return out + payload;
+  }
+};
+
+// Shake's older layout: a raw version line, then big-endian chunks: the
+// witness, then records (both opaque to the reader model).
+class ShakeLegacyWriter : public TestWriter {
+ public:
+  std::string format() const override { return "shake-legacy"; }
+  std::size_t header_entries() const override { return 2; }
+  std::string header() const override { return "SHAKE-DATABASE-4-user\r\n" + chunk("witness:FileQ,OracleQ"); }
+  std::string entry(std::size_t i, std::uint64_t) const override { return chunk(payload(i)); }
+  std::size_t payload_offset(std::size_t, std::uint64_t) const override { return 4; }
+
+ private:
+  static std::string chunk(const std::string& payload) {
+    std::string out;
+    put32be(out, static_cast<std::uint32_t>(payload.size()));
     return out + payload;
   }
 };
@@ -123,9 +147,11 @@ class NinjaLogWriter : public TestWriter {
 };
 
 // Even entries are path records (id = i / 2), odd ones deps records for
-// the path just recorded.
+// the path just recorded, on every path before it (or on the last
+// `max_inputs` of them).
 class NinjaDepsWriter : public TestWriter {
  public:
+  explicit NinjaDepsWriter(std::uint32_t max_inputs = ~std::uint32_t{0}) : max_inputs_(max_inputs) {}
   std::string format() const override { return "ninja-deps"; }
   std::size_t header_entries() const override { return 1; }
   std::string header() const override {
@@ -135,25 +161,31 @@ class NinjaDepsWriter : public TestWriter {
   }
   std::string entry(std::size_t i, std::uint64_t) const override {
     std::string body;
-    if (i % 2 == 0) {
-      std::string path = "src/dir" + std::to_string(i) + "/header" + std::to_string(i) + ".h";
-      while (path.size() % 4) path.push_back('\0');
-      body = path;
-      put32le(body, ~static_cast<std::uint32_t>(i / 2));
-      std::string out;
-      put32le(out, static_cast<std::uint32_t>(body.size()));
-      return out + body;
-    }
+    if (i % 2 == 0)
+      return path_record("src/dir" + std::to_string(i) + "/header" + std::to_string(i) + ".h", static_cast<std::uint32_t>(i / 2));
     const std::uint32_t out_id = static_cast<std::uint32_t>(i / 2);
     put32le(body, out_id);
     put32le(body, 0x5000 + static_cast<std::uint32_t>(i));  // mtime low
     put32le(body, 0x17);                                      // mtime high
-    for (std::uint32_t id = 0; id <= out_id; ++id) put32le(body, id);
+    for (std::uint32_t id = out_id < max_inputs_ ? 0 : out_id + 1 - max_inputs_; id <= out_id; ++id) put32le(body, id);
     std::string out;
     put32le(out, static_cast<std::uint32_t>(body.size()) | 0x80000000u);
     return out + body;
   }
   std::size_t payload_offset(std::size_t, std::uint64_t) const override { return 4; }
+
+  // A path record of `path` as node `id`.
+  static std::string path_record(std::string path, std::uint32_t id) {
+    while (path.size() % 4) path.push_back('\0');
+    std::string body = path;
+    put32le(body, ~id);
+    std::string out;
+    put32le(out, static_cast<std::uint32_t>(body.size()));
+    return out + body;
+  }
+
+ private:
+  std::uint32_t max_inputs_;
 };
 
 // FULL records, or FIRST/MIDDLE/LAST when a record does not fit the block;
@@ -165,6 +197,11 @@ class LevelDbWriter : public TestWriter {
   std::string entry(std::size_t i, std::uint64_t at) const override {
     std::string data = payload(i);
     if (big_ && i % 4 == 3) data = std::string(40000, static_cast<char>('A' + i % 26));
+    return record(data, at);
+  }
+  // The logical record `data` appended at file offset `at`: a zero trailer
+  // if the block has under 7 bytes left, then its fragments.
+  static std::string record(std::string_view data, std::uint64_t at) {
     std::string out;
     std::uint64_t pos = at;
     std::string_view left = data;
@@ -225,6 +262,14 @@ inline std::vector<std::unique_ptr<TestWriter>> all_writers() {
   out.push_back(std::make_unique<NinjaDepsWriter>());
   out.push_back(std::make_unique<LevelDbWriter>());
   return out;
+}
+
+// A writer for every name of journal_format_names(), or nullptr.
+inline std::unique_ptr<TestWriter> writer_for(std::string_view format) {
+  if (format == "shake-legacy") return std::make_unique<ShakeLegacyWriter>();
+  for (auto& w : all_writers())
+    if (w->format() == format) return std::move(w);
+  return nullptr;
 }
 
 }  // namespace crashfs::testing
