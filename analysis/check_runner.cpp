@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <exception>
 #include <set>
-#include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "analysis/explain_shape.h"
+#include "analysis/share_workers.h"
 #include "core/trace_history.h"
 
 namespace crashfs {
@@ -124,11 +124,16 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     own_history = std::make_unique<TraceHistory>(explorer, std::vector<Acknowledgement>{});
     history = own_history.get();
   }
-  // Checker i is spread over threads when every thread has an instance.
+  // With --jobs N > 1, the in-process checkers run on N threads while this
+  // one explores (check_runner.h).  Checker i is spread over them when
+  // every thread past the first has an instance of it.
+  const std::size_t check_threads =
+      options.jobs > 1 ? std::min<std::size_t>(options.jobs, 1 + options.replicas.size()) : 0;
   std::vector<bool> spread(checkers.size(), false);
   bool any_spread = false;
-  for (std::size_t i = 0; i < checkers.size() && !options.replicas.empty(); ++i) {
-    spread[i] = std::all_of(options.replicas.begin(), options.replicas.end(),
+  for (std::size_t i = 0; i < checkers.size() && check_threads > 0; ++i) {
+    spread[i] = !checkers[i]->runs_commands() &&
+                std::all_of(options.replicas.begin(), options.replicas.begin() + static_cast<std::ptrdiff_t>(check_threads - 1),
                             [&](const std::vector<Checker*>& r) { return i < r.size() && r[i] != nullptr; });
     any_spread = any_spread || spread[i];
   }
@@ -136,14 +141,21 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
   auto units_judged = [&](std::size_t i) -> std::optional<std::uint64_t> {
     std::optional<std::uint64_t> n = checkers[i]->units_judged();
     if (!n || !spread[i]) return n;
-    for (const auto& r : options.replicas) *n += r[i]->units_judged().value_or(0);
+    for (std::size_t w = 1; w < check_threads; ++w) *n += options.replicas[w - 1][i]->units_judged().value_or(0);
     return n;
   };
   std::vector<std::optional<std::uint64_t>> judged_before;
   for (std::size_t i = 0; i < checkers.size(); ++i) judged_before.push_back(units_judged(i));
-  // The base store makes the final image with the state builder at its
-  // first use: here, before any thread could (base_store.h).
-  if (any_spread) explorer.builder().base().final_path(kRootNode);
+  // Before any thread: every process-kill image is built, so that the
+  // history's state_at only reads them while the exploration builds crash
+  // states with the same builder, and the base store makes its final image
+  // (base_store.h).  The history's own explorer, when it is another (explain
+  // re-explores variants of the trace), was made ready by the run's own
+  // run_checks.
+  if (any_spread) {
+    if (explorer.index().size() > 0) explorer.builder().final_image();
+    explorer.builder().base().final_path(kRootNode);
+  }
 
   // Promise epochs of the explored trace's crash points (explorer.h).
   ExploreOptions explore = options.explore;
@@ -168,44 +180,60 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     std::size_t moment;
     std::size_t point_index;
   };
-  const std::size_t width = std::max<std::size_t>(options.jobs, 1 + options.replicas.size());
-  const std::size_t batch_size = width > 1 && !options.on_checked ? std::size_t{32} * width : 1;
-  std::vector<Pending> batch;
-  std::vector<std::vector<CheckResult>> results(checkers.size());
+  const std::size_t batch_size = options.jobs > 1 && !options.on_checked ? std::size_t{32} * options.jobs : 1;
+  const std::size_t shares = any_spread ? check_threads : 0;
   std::map<std::pair<ModelKind, std::string>, std::uint64_t> kept;
 
-  // Runs the checkers on the batch, then records each state's results in
-  // exploration order (as if they had been checked one by one).
-  auto flush = [&]() {
-    if (batch.empty()) return;
+  // A batch being checked.  With spread checkers, thread w checks the w-th
+  // run of its states while this thread explores the next batch (the
+  // threads read images and the run's history; exploring builds new images
+  // and never changes one they read: see the header).
+  struct Batch {
+    std::vector<Pending> states;
     std::vector<CheckContext> contexts;
-    contexts.reserve(batch.size());
-    for (const Pending& p : batch)
-      contexts.push_back(CheckContext{*p.state, *p.completed, explorer.versions(), p.crash_seq, history, p.moment, p.id});
     std::vector<const CheckContext*> ctxs;
-    for (const CheckContext& c : contexts) ctxs.push_back(&c);
-    for (auto& r : results) r.assign(ctxs.size(), CheckResult{});
-    // The spread checkers: thread w checks the w-th run of the batch.
-    const std::size_t shares = any_spread ? 1 + options.replicas.size() : 0;
-    auto check_share = [&](std::size_t w) {
-      const std::size_t lo = ctxs.size() * w / shares, hi = ctxs.size() * (w + 1) / shares;
+    std::vector<std::vector<CheckResult>> results;  // [checker][state]
+  };
+  std::vector<Pending> gathering;
+  std::unique_ptr<Batch> in_flight;
+  // Declared after in_flight: destroyed first, it waits for the batch.
+  std::unique_ptr<ShareWorkers> workers;
+  if (shares > 0) {
+    workers = std::make_unique<ShareWorkers>(shares, [&](void* job, std::size_t w) {
+      Batch& b = *static_cast<Batch*>(job);
+      const std::size_t n = b.ctxs.size(), lo = n * w / shares, hi = n * (w + 1) / shares;
       if (lo == hi) return;
       for (std::size_t i = 0; i < checkers.size(); ++i)
-        if (spread[i]) check_range(w == 0 ? *checkers[i] : *options.replicas[w - 1][i], ctxs, lo, hi, 1, results[i]);
-    };
-    if (shares > 0) {
-      std::vector<std::jthread> threads;
-      for (std::size_t w = 1; w < shares; ++w) threads.emplace_back(check_share, w);
-      check_share(0);
-    }  // joined here
+        if (spread[i]) check_range(w == 0 ? *checkers[i] : *options.replicas[w - 1][i], b.ctxs, lo, hi, 1, b.results[i]);
+    });
+  }
+
+  // Starts checking `states` with the spread checkers.
+  auto launch = [&](std::vector<Pending> states) {
+    auto b = std::make_unique<Batch>();
+    b->states = std::move(states);
+    b->contexts.reserve(b->states.size());
+    for (const Pending& p : b->states)
+      b->contexts.push_back(CheckContext{*p.state, *p.completed, explorer.versions(), p.crash_seq, history, p.moment, p.id});
+    for (const CheckContext& c : b->contexts) b->ctxs.push_back(&c);
+    b->results.assign(checkers.size(), std::vector<CheckResult>(b->ctxs.size()));
+    if (workers) workers->post(b.get());
+    return b;
+  };
+
+  // Waits for the batch's threads, runs the other checkers on it, then
+  // records each state's results in exploration order (as if they had been
+  // checked one by one).
+  auto finish = [&](Batch& b) {
+    if (workers) workers->wait();
     for (std::size_t i = 0; i < checkers.size(); ++i)
-      if (!spread[i]) check_range(*checkers[i], ctxs, 0, ctxs.size(), options.jobs, results[i]);
-    for (std::size_t k = 0; k < batch.size(); ++k) {
-      const Pending& p = batch[k];
+      if (!spread[i]) check_range(*checkers[i], b.ctxs, 0, b.ctxs.size(), options.jobs, b.results[i]);
+    for (std::size_t k = 0; k < b.states.size(); ++k) {
+      const Pending& p = b.states[k];
       ++report.states_checked[p.model];
       for (std::size_t i = 0; i < checkers.size(); ++i) {
         Checker& checker = *checkers[i];
-        CheckResult& r = results[i][k];
+        CheckResult& r = b.results[i][k];
         if (r.error) {
           const std::string error = describe_failure(checker, r.error);
           if (report.harness_errors.size() < 100) report.harness_errors.push_back(fmt::format("{} (state {})", error, p.id));
@@ -249,20 +277,37 @@ CheckReport run_checks(Explorer& explorer, const std::vector<Checker*>& checkers
     if (options.progress) {
       std::uint64_t checked = 0;
       for (const auto& [model, n] : report.states_checked) checked += n;
-      const Pending& last = batch.back();
+      const Pending& last = b.states.back();
       options.progress(CheckProgress{last.model, last.point_index + 1, explorer.index().size(), checked});
     }
-    batch.clear();
+  };
+
+  // Hands the gathered states on: the batch before is finished first (one
+  // batch in flight, so results are recorded in exploration order).
+  auto flush = [&](bool last) {
+    if (in_flight) {
+      finish(*in_flight);
+      in_flight.reset();
+    }
+    if (!gathering.empty()) {
+      in_flight = launch(std::move(gathering));
+      gathering.clear();
+    }
+    if ((last || shares == 0 || options.on_checked) && in_flight) {
+      finish(*in_flight);
+      in_flight.reset();
+    }
   };
 
   report.summary = explorer.explore(explore, [&](const ExploredState& state) {
-    batch.push_back(Pending{state.model(), state.id(), state.point_id(), state.spec(), state.state(), state.completed(),
-                            state.crash_seq(), moment_of(*history, explorer.trace(), state.point()), state.point()});
-    if (batch.size() < batch_size) return;
-    flush();
+    gathering.push_back(Pending{state.model(), state.id(), state.point_id(), state.spec(), state.state(),
+                                state.completed(), state.crash_seq(), moment_of(*history, explorer.trace(), state.point()),
+                                state.point()});
+    if (gathering.size() < batch_size) return;
+    flush(false);
     if (options.on_checked) options.on_checked(state, report);
   });
-  flush();
+  flush(true);
 
   // --- Inconclusive: what was not really checked. ---
   auto mark_cells = [&](auto&& matches, const std::string& why) {

@@ -101,19 +101,19 @@ struct CheckOptions {
   // Called after each checked state (progress bars); may be empty.  Set, it
   // makes the states be checked one at a time, as they are explored.
   std::function<void(const ExploredState&, const CheckReport&)> on_checked;
-  // States checked at once (--jobs): the explored states are gathered in
-  // batches and each checker gets a batch (Checker::check_batch; cmd: and
-  // dump: run that many commands at once).  The report is the same for
-  // every value.
+  // Threads (--jobs N): the explored states are gathered in batches.  With
+  // N > 1, the in-process checkers check a batch on N threads of their own
+  // while this thread explores and builds the next one (one batch in
+  // flight: results are recorded in exploration order), so exploring,
+  // building and recording overlap with checking.  Thread w checks the w-th
+  // share of each batch (a run of consecutive states, the same position in
+  // every batch, so an instance resumes from states close to its last) with
+  // checkers[i] (w = 0) or replicas[w - 1][i]: N - 1 rows of replicas.  A
+  // checker without an instance on every thread, and every checker that
+  // runs commands (cmd:, dump:), gets whole batches on this thread instead,
+  // with `jobs` (they run that many commands at once).  The report is the
+  // same for every N.
   unsigned jobs = 1;
-  // Independent instances of the checkers for more threads: replicas[w][i]
-  // checks, on thread w + 1, its share of each batch in place of
-  // checkers[i] (this thread checks the first share); null where checker i
-  // stays on this thread (runs_commands()).  Each thread's share is a run
-  // of consecutive states, the same position in every batch, so an
-  // instance resumes from states close to its last.  While the threads
-  // run, the exploration waits (they share the explorer's state builder
-  // through the history).  The report is the same with or without them.
   std::vector<std::vector<Checker*>> replicas;
   // Called after each state or batch of states checked; may be empty.
   std::function<void(const CheckProgress&)> progress;

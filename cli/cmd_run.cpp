@@ -223,8 +223,9 @@ int analyze(const std::string& trace_path, const CheckArgs& args, RunInfo info, 
   }
   std::vector<Checker*> checkers;
   for (auto& c : owned) checkers.push_back(c.get());
-  // An instance of every in-process checker per further thread (--jobs);
-  // cmd: and dump: run their commands in parallel themselves.
+  // An instance of every in-process checker per checking thread past the
+  // first (--jobs N: N checking threads, check_runner.h); cmd: and dump:
+  // run their commands in parallel themselves.
   std::vector<std::vector<Checker*>> replicas;
   for (unsigned w = 1; w < jobs; ++w) {
     std::vector<Checker*> row;

@@ -118,9 +118,10 @@ std::mutex& hash_mutex() {
 }  // namespace
 
 ContentHash FsNode::content_hash(const BaseResolver& base) const {
+  if (const ContentHash* done = hashed_.hash.load(std::memory_order_acquire)) return *done;
   std::shared_ptr<HashMemo> memo;
   Rope resume_content;  // of the nearest earlier version already hashed
-  HashState state(XXH3_createState());
+  HashState state;
   bool may_resume = false;
   {
     const std::lock_guard lock(hash_mutex());
@@ -129,8 +130,12 @@ ContentHash FsNode::content_hash(const BaseResolver& base) const {
       memo_->content = content;
       memo_->content_set = true;
     }
-    if (memo_->hash) return *memo_->hash;
+    if (memo_->hash) {
+      hashed_.hash.store(&*memo_->hash, std::memory_order_release);
+      return *memo_->hash;
+    }
     memo = memo_;
+    state.reset(XXH3_createState());
     // The nearest earlier version already hashed (the versions in between
     // need no hash of their own: a crash state applies several operations
     // to a process-kill image, and only the result is looked at).
@@ -158,6 +163,7 @@ ContentHash FsNode::content_hash(const BaseResolver& base) const {
     memo->state = std::move(state);
     memo->prior.reset();  // the versions in between stay linked for other versions edited from them
   }
+  hashed_.hash.store(&*memo->hash, std::memory_order_release);
   return *memo->hash;
 }
 

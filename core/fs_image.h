@@ -29,6 +29,7 @@
 // takes a lock for its cache (shared between versions of a node).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -95,6 +96,16 @@ struct FsNode {
  private:
   friend class FsImage;  // gives a copy made to change it a fresh memo linked to the old one
   mutable std::shared_ptr<HashMemo> memo_;
+  // The hash once computed (it lives in memo_, which the node keeps):
+  // read without the memos' lock.  A copy starts without (it is a new
+  // version, to be hashed on its own).
+  struct Hashed {
+    std::atomic<const ContentHash*> hash{nullptr};
+    Hashed() = default;
+    Hashed(const Hashed&) {}
+    Hashed& operator=(const Hashed&) { return *this; }
+  };
+  mutable Hashed hashed_;
 };
 
 using FsNodePtr = std::shared_ptr<const FsNode>;

@@ -14,7 +14,9 @@
 //                    the crash points in order stays linear in practice.
 //
 // Memory: O(total size of the changes) for the kept images, never
-// states x trace size.  Not thread-safe.
+// states x trace size.  Not thread-safe, with one exception: once every
+// process-kill image is built (final_image()), process_kill() and view()
+// only read, and other threads may call them while one thread builds.
 #pragma once
 
 #include <memory>

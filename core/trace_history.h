@@ -12,10 +12,11 @@
 //                 O_SYNC / O_DSYNC acknowledges that file at every path it
 //                 has right after it.
 //
-// Thread-safe: state_at() takes a lock (it builds images with the
-// explorer's StateBuilder, so nothing else may use that builder meanwhile:
-// the check runner's threads run while its exploration waits).  The
-// explorer must outlive it.
+// Thread-safe once every process-kill image of the explorer's builder is
+// built (StateBuilder::final_image(); the check runner does it before it
+// starts threads): state_at() then only reads them, under a lock for its
+// few recent views, while the exploration may go on building crash states
+// with the same builder.  The explorer must outlive it.
 #pragma once
 
 #include <cstddef>

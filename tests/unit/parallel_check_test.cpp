@@ -122,9 +122,9 @@ std::string text_of(const CheckReport& r) {
   return out;
 }
 
-// `threads` > 1: the in-process checkers also run on that many threads,
-// one instance each (CheckOptions::replicas, as `crashfs check --jobs`
-// makes them); `replica_units` gets the units the other threads' instances
+// `threads` > 1: the in-process checkers run on that many threads, one
+// instance each (CheckOptions::replicas, as `crashfs check --jobs` makes
+// them); `replica_units` gets the units the instances past the first
 // judged.
 std::string report_with_jobs(unsigned jobs, int* max_running = nullptr, int* sequential = nullptr, unsigned threads = 1,
                              std::uint64_t* replica_units = nullptr) {
@@ -189,14 +189,15 @@ BOOST_AUTO_TEST_CASE(the_report_is_the_same_for_one_and_for_two_jobs) {
   BOOST_TEST(two_running <= 2);
 }
 
-// Threads for the in-process checkers: each thread's instance checks its
-// share of every batch, and the report is the one of a single thread.
+// Threads for the in-process checkers (--jobs N: N checking threads beside
+// the exploring one): each thread's instance checks its share of every
+// batch, and the report is the one of a single thread.
 BOOST_AUTO_TEST_CASE(in_process_checkers_on_several_threads_give_the_report_of_one) {
   const std::string one = report_with_jobs(1);
-  for (unsigned threads : {2u, 3u}) {
+  for (unsigned threads : {2u, 3u, 4u}) {
     std::uint64_t replica_units = 0;
     const std::string many = report_with_jobs(threads, nullptr, nullptr, threads, &replica_units);
-    BOOST_TEST(many == one);
-    BOOST_TEST(replica_units > 0u);  // the other threads did check states
+    BOOST_TEST(many == one, "--jobs " << threads);
+    BOOST_TEST(replica_units > 0u, "--jobs " << threads);  // the other threads did check states
   }
 }
