@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -132,9 +133,14 @@ Status run_in(const std::string& dir, const std::string& command, std::string_vi
 }  // namespace
 
 ReplayingCommandRunner::ReplayingCommandRunner(Explorer& explorer, int base_fd, StateTree::ChangeClock clock)
-    : clock_(clock) {
+    : clock_(clock), trees_(1) {
   source_.builder = &explorer.builder();
   source_.base_fd = base_fd;
+}
+
+void ReplayingCommandRunner::set_slots(unsigned slots) {
+  slots_ = slots;
+  trees_.resize(std::max(1u, slots));
 }
 
 // The trees go before the scratch directory that holds them.
@@ -146,7 +152,7 @@ Status ReplayingCommandRunner::write_to(const StateView& state, unsigned slot) {
   if (scratch_.path().empty()) {
     if (Status st = scratch_.create("cmd"); !st) return st;
   }
-  if (trees_.size() <= slot) trees_.resize(slot + 1);
+  if (slot >= trees_.size()) return Status::invalid_argument(fmt::format("cmd checker: no slot {}", slot));
   if (!trees_[slot]) {
     auto tree = std::make_unique<StateTree>(source_, clock_);
     if (Status st = tree->create(fmt::format("{}/state-{}", scratch_.path(), slot)); !st) return st;

@@ -34,7 +34,9 @@ class ReplayingCommandRunner : public StateCommandRunner {
              std::chrono::seconds timeout, bool keep_stdout, CommandOutcome& out) override;
 
   // `slots` directories for commands run at once (--jobs); 0 by default.
-  void set_slots(unsigned slots) { slots_ = slots; }
+  // Before any state is written (the trees' slots are made here: a slot's
+  // command may run on another thread while another slot is written).
+  void set_slots(unsigned slots);
   unsigned slots() const override { return slots_; }
   Status write_state(const StateView& state, unsigned slot) override;
   Status run_written(unsigned slot, const std::string& command, std::string_view state_id,
@@ -47,7 +49,7 @@ class ReplayingCommandRunner : public StateCommandRunner {
   TreeSource source_;
   StateTree::ChangeClock clock_;
   ScratchDir scratch_;
-  std::vector<std::unique_ptr<StateTree>> trees_;  // per slot; [0] also for run()
+  std::vector<std::unique_ptr<StateTree>> trees_;  // per slot (made at first use); [0] also for run()
 };
 
 }  // namespace crashfs::host

@@ -9,6 +9,8 @@
 #     each, never synced (as Ninja and Shake write), under process-kill;
 #   - `python3 -m compileall -l` of the top-level modules of /usr/lib/python3.11
 #     under posix, without and with explain (a plain `crashfs check`);
+#   - threads for in-process checkers: that compileall and the 2,000-entry
+#     journal under posix, --jobs 1 and --jobs 2;
 #   - git (six commits and a gc in a repository made before recording)
 #     with a cmd: checker (`git fsck`) under process-kill, with and without
 #     explain, --jobs 1 and --jobs 2;
@@ -120,6 +122,14 @@ if [ "${SKIP_RECORDED:-0}" != 1 ]; then
   measure "check compileall $modules posix, no explain" -- "$crashfs" check "$tmp/py.trace" --checker pyc --model posix --no-explain "${check_tail[@]}"
   measure "check compileall $modules posix, explain" -- "$crashfs" check "$tmp/py.trace" --checker pyc --model posix "${check_tail[@]}"
 
+  # --- threads for the in-process checkers (--jobs) ---
+  for j in 1 2; do
+    measure "check compileall $modules posix, no explain, jobs $j" -- "$crashfs" check "$tmp/py.trace" --checker pyc --model posix --no-explain $(jobs_flag $j) "${check_tail[@]}"
+  done
+  for j in 1 2; do
+    measure "check journal 2000 posix, jobs $j" -- "$crashfs" check "$tmp/j2000.trace" $J --model posix $(jobs_flag $j) "${check_tail[@]}"
+  done
+
   # --- git: six commits and a gc, with a cmd: checker ---
   mkdir -p "$tmp/git"
   export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.com
@@ -173,6 +183,9 @@ p2 = get("check journal 2000 posix")
 if p2: goal(f"journal 2,000 posix < 6 s ({p2:.2f} s)", p2 < 6)
 ce = [v for k, v in s.items() if k.startswith("check compileall") and k.endswith(", explain")]
 if ce: goal(f"compileall posix incl. explain < 15 s ({ce[0]:.2f} s)", ce[0] < 15)
+for name in ("check compileall", "check journal 2000 posix"):
+    t = {j: next((x for k, x in s.items() if k.startswith(name) and k.endswith(f"jobs {j}")), None) for j in (1, 2)}
+    if t[1] and t[2]: print(f"{name[6:]}: --jobs 2 is {t[1] / t[2]:.2f}x --jobs 1 (in-process threads)")
 g1, g2 = get("check git cmd process-kill, no explain, jobs 1"), get("check git cmd process-kill, no explain, jobs 2")
 if g1 and g2: goal(f"cmd --jobs 2 >= 1.6x faster than --jobs 1 ({g1 / g2:.2f}x)", g1 / g2 >= 1.6)
 ge = get("check git cmd process-kill, explain, jobs 2")
