@@ -326,8 +326,10 @@ class TreeWriter {
         break;
       }
     }
+    // The inode is compared only when moving a tree (write_entry above).
     struct stat st {};
-    written_.emplace(id, std::make_pair(rel, ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 ? st.st_ino : 0));
+    const bool known = record_ != nullptr && ::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0;
+    written_.emplace(id, std::make_pair(rel, known ? st.st_ino : ino_t{0}));
     return Status::ok();
   }
 
