@@ -1,12 +1,13 @@
 #include "host/replay_to_disk.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -40,16 +41,9 @@ Status write_state_to_disk(StateBuilder& builder, const FsImage& image, const Re
   if (::fstatat(parent_fd.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
     bool empty = false;
     if (S_ISDIR(st.st_mode)) {
-      const int fd = ::openat(parent_fd.get(), leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (DIR* d = fd >= 0 ? ::fdopendir(fd) : nullptr) {
-        empty = true;
-        while (dirent* e = ::readdir(d)) {
-          if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) empty = false;
-        }
-        ::closedir(d);
-      } else if (fd >= 0) {
-        ::close(fd);
-      }
+      const Fd fd(::openat(parent_fd.get(), leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      std::vector<std::string> names;
+      empty = fd && entry_names(fd.get(), names) && names.empty();
     }
     if (!empty) {
       return Status::invalid_argument(

@@ -1,6 +1,5 @@
 #include "host/state_tree.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -35,22 +34,10 @@ bool unchanged(const WrittenEntry& w, const struct stat& st) {
          (w.directory || w.size == static_cast<std::uint64_t>(st.st_size));
 }
 
-std::string join(const std::string& dir, std::string_view name) {
-  return dir.empty() ? std::string(name) : dir + "/" + std::string(name);
-}
-
-// The names in directory `fd` (not . and ..).
+// The names in directory `fd` (none when it cannot be listed).
 std::vector<std::string> names_in(int fd) {
   std::vector<std::string> names;
-  const int dup = ::openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR* d = dup >= 0 ? ::fdopendir(dup) : nullptr;
-  if (d == nullptr) {
-    if (dup >= 0) ::close(dup);
-    return names;
-  }
-  while (dirent* e = ::readdir(d))
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
-  ::closedir(d);
+  entry_names(fd, names);
   return names;
 }
 
@@ -151,7 +138,7 @@ void StateTree::verify_dir(int dirfd, const std::string& rel, bool listed, TreeR
     names = names_in(dirfd);
   }
   for (const std::string& name : names) {
-    const std::string p = join(rel, name);
+    const std::string p = join_path(rel, name);
     struct stat st {};
     if (::fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
     auto it = record_.find(p);

@@ -53,10 +53,6 @@ std::string entry_path(int dirfd, const std::string& name) {
   return fmt::format("/proc/self/fd/{}/{}", dirfd, name);
 }
 
-std::string join(const std::string& dir, std::string_view name) {
-  return dir.empty() ? std::string(name) : dir + "/" + std::string(name);
-}
-
 WrittenEntry written(const ContentHash& signature, const struct stat& st) {
   WrittenEntry w;
   w.signature = signature;
@@ -105,8 +101,8 @@ class TreeWriter {
     if (root == nullptr) return Status::corruption("the trace has no root directory (no Known record of node 1)");
     std::vector<NodeId> stack{kRootNode};
     bool changed = false;
-    Status st = write_dir_contents(root_fd_, kRootNode, "", stack, changed);
-    if (st) st = settle_directory(root_fd_, *root, "", changed);
+    const Status st = write_dir_contents(root_fd_, kRootNode, "", stack, changed);
+    if (st) settle_directory(root_fd_, *root, "", changed);
     restat_touched();
     return st;
   }
@@ -203,7 +199,7 @@ class TreeWriter {
       const bool exists = it != present.end();
       const bool exists_as_dir = exists && it->second;
       if (record_ != nullptr) wanted.insert(child_name);
-      status = write_entry(fd, child_name, child, *n, join(rel, name), stack, exists, exists_as_dir, changed);
+      status = write_entry(fd, child_name, child, *n, join_path(rel, name), stack, exists, exists_as_dir, changed);
     });
     if (!status) return status;
     if (!source_.known_only && source_.base_fd >= 0 && builder_.initial().node(dir) != nullptr) {
@@ -212,7 +208,7 @@ class TreeWriter {
     }
     for (const auto& [name, is_dir] : present) {
       if (wanted.count(name)) continue;
-      remove_entry(fd, name, join(rel, name));
+      remove_entry(fd, name, join_path(rel, name));
       changed = true;
     }
     return Status::ok();
@@ -221,13 +217,12 @@ class TreeWriter {
   // Sets a directory's owner, xattrs, mode and mtime when it is new, its
   // metadata differs from the record, or its entries changed (which moved
   // its mtime); records it.
-  Status settle_directory(int fd, const FsNode& n, const std::string& rel, bool changed) {
+  void settle_directory(int fd, const FsNode& n, const std::string& rel, bool changed) {
     const ContentHash sig = record_ != nullptr ? node_signature(0, n) : ContentHash{};
     const WrittenEntry* was = recorded(rel);
-    if (record_ != nullptr && !changed && was != nullptr && was->signature == sig) return Status::ok();
+    if (record_ != nullptr && !changed && was != nullptr && was->signature == sig) return;
     finish_fd(fd, n, rel.empty() ? "." : rel);
     remember_fd(fd, rel, sig);
-    return Status::ok();
   }
 
   Status write_entry(int dirfd, const std::string& name, NodeId id, const FsNode& n, const std::string& rel,
@@ -262,7 +257,8 @@ class TreeWriter {
       stack.pop_back();
       if (!st) return st;
       if (!fresh && !changed) ++stats_.kept;
-      return settle_directory(fd.get(), n, rel, changed);
+      settle_directory(fd.get(), n, rel, changed);
+      return Status::ok();
     }
 
     const ContentHash sig = record_ != nullptr ? node_signature(id, n) : ContentHash{};
@@ -407,8 +403,8 @@ class TreeWriter {
     if (Status st = base_listing(dir, listing); !st || listing == nullptr) return st;
     Fd from;  // opened when something is copied
     for (const std::string& name : listing->names) {
-      const std::string to = join(rel, name);
-      const std::string base_path = join(listing->path, name);
+      const std::string to = join_path(rel, name);
+      const std::string base_path = join_path(listing->path, name);
       const ContentHash sig = record_ != nullptr ? Signature("base").add(base_path).finish() : ContentHash{};
       if (record_ != nullptr) wanted.insert(name);
       if (present.count(name)) {
@@ -441,19 +437,13 @@ class TreeWriter {
       if (const auto path = builder_.base().final_path(dir)) {  // else removed by the run: every child was known
         int from = -1;
         if (open_dir_beneath(source_.base_fd, *path, from)) {
-          DIR* d = ::fdopendir(from);
-          if (d == nullptr) {
-            ::close(from);
-            return io_error("cannot list base directory", *path);
-          }
+          const Fd fd(from);
+          std::vector<std::string> names;
+          if (!entry_names(fd.get(), names)) return io_error("cannot list base directory", *path);
           listing.emplace();
           listing->path = *path;
-          while (dirent* e = ::readdir(d)) {
-            const std::string_view name = e->d_name;
-            if (name == "." || name == ".." || mentioned_->count({dir, name})) continue;
-            listing->names.emplace_back(name);
-          }
-          ::closedir(d);
+          for (std::string& name : names)
+            if (!mentioned_->count({dir, name})) listing->names.push_back(std::move(name));
         }
       }
       it = cache.emplace(dir, std::move(listing)).first;
@@ -492,21 +482,13 @@ class TreeWriter {
       if (::mkdirat(to_dir, name.c_str(), 0700) != 0) return io_error("cannot create directory", rel);
       Fd out(::openat(to_dir, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (!out) return io_error("cannot open directory", rel);
-      DIR* d = ::fdopendir(in.release());
-      if (d == nullptr) return io_error("cannot list base directory", base_rel);
       std::vector<std::string> names;
-      while (dirent* e = ::readdir(d)) {
-        if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
-      }
+      if (!entry_names(in.get(), names)) return io_error("cannot list base directory", base_rel);
       // What is inside is recorded too (as part of the copy), so that a
       // change to it shows; only the top entry's signature is compared.
       const ContentHash inside = record_ != nullptr ? Signature("base-member").finish() : ContentHash{};
-      Status status;
-      for (const std::string& n : names) {
-        if (!(status = copy_tree(::dirfd(d), n, out.get(), base_rel + "/" + n, rel + "/" + n, inside))) break;
-      }
-      ::closedir(d);
-      if (!status) return status;
+      for (const std::string& n : names)
+        if (Status st = copy_tree(in.get(), n, out.get(), base_rel + "/" + n, rel + "/" + n, inside); !st) return st;
       ::fchmod(out.get(), perm_bits(st.st_mode) | S_IRWXU);
       ::futimens(out.get(), times);
       remember_fd(out.get(), rel, sig);
@@ -544,6 +526,25 @@ class TreeWriter {
 
 }  // namespace
 
+bool entry_names(int dir_fd, std::vector<std::string>& out) {
+  // fdopendir takes the descriptor it is given (and its offset): give it
+  // a fresh one.
+  const int own = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR* d = own >= 0 ? ::fdopendir(own) : nullptr;
+  if (d == nullptr) {
+    if (own >= 0) ::close(own);
+    return false;
+  }
+  while (dirent* e = ::readdir(d))
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) out.emplace_back(e->d_name);
+  ::closedir(d);
+  return true;
+}
+
+std::string join_path(const std::string& dir, std::string_view name) {
+  return dir.empty() ? std::string(name) : dir + "/" + std::string(name);
+}
+
 std::vector<std::pair<std::string, bool>> recorded_children(const TreeRecord& record, const std::string& rel) {
   std::vector<std::pair<std::string, bool>> out;
   const std::string prefix = rel.empty() ? std::string() : rel + "/";
@@ -558,19 +559,12 @@ void remove_tree(int dirfd, const char* name) {
   struct stat st {};
   if (::fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return;
   if (S_ISDIR(st.st_mode)) {
-    const int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd >= 0) {
-      ::fchmod(fd, 0700);
-      if (DIR* d = ::fdopendir(fd)) {
-        std::vector<std::string> names;
-        while (dirent* e = ::readdir(d)) {
-          if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) names.emplace_back(e->d_name);
-        }
-        for (const std::string& n : names) remove_tree(::dirfd(d), n.c_str());
-        ::closedir(d);
-      } else {
-        ::close(fd);
-      }
+    const Fd fd(::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd) {
+      ::fchmod(fd.get(), 0700);
+      std::vector<std::string> names;
+      entry_names(fd.get(), names);
+      for (const std::string& n : names) remove_tree(fd.get(), n.c_str());
     }
     ::unlinkat(dirfd, name, AT_REMOVEDIR);
   } else {

@@ -106,6 +106,13 @@ Status write_tree(const TreeSource& source, const FsImage& image, int root_fd, T
 // each with whether it is a directory.
 std::vector<std::pair<std::string, bool>> recorded_children(const TreeRecord& record, const std::string& rel);
 
+// The names in directory `dir_fd` (not "." and ".."), in readdir order;
+// false when it cannot be listed.  `dir_fd` stays open and unmoved.
+bool entry_names(int dir_fd, std::vector<std::string>& out);
+
+// "DIR/NAME", or NAME when DIR is "" (paths relative to a tree's root).
+std::string join_path(const std::string& dir, std::string_view name);
+
 // Removes `name` in `dirfd` and everything below it, never following symlinks.
 void remove_tree(int dirfd, const char* name);
 
